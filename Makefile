@@ -1,0 +1,154 @@
+# Ovunque: one non-recursive make for the whole tree.
+#
+#   make            build everything into build/
+#   make run        start the whole stack on loopback (scripts/stack.sh)
+#   make test       unit tests, the same under ASan+UBSan, integration
+#   make bench      benchmarks in bench/
+#   make fmt        clang-format every C file
+#   make clean
+
+CC       ?= cc
+B        := build
+VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion \
+            -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wvla
+ifeq ($(CI),true)
+WARN     += -Werror
+endif
+CPPFLAGS := -D_GNU_SOURCE -DOV_VERSION='"$(VERSION)"' -Ilib -I$(B)/proto -I/usr/include/postgresql
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c17 -fPIC -pthread $(WARN) -MMD -MP
+# Generated protobuf-c code is not ours to warn about.
+PBFLAGS  := -std=c17 -fPIC -O2 -g -MMD -MP
+LDLIBS   := -lnng -lprotobuf-c -lmicrohttpd -lpq -lsodium -lpthread
+TESTLIBS := -lcmocka
+ASAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -O1
+
+PROTOS   := $(wildcard proto/*.proto)
+PB_C     := $(PROTOS:proto/%.proto=$(B)/proto/%.pb-c.c)
+PB_H     := $(PB_C:.c=.h)
+LIB_SRC  := $(filter-out %_test.c,$(wildcard lib/*.c))
+SERVICES := router registrar ivr admin notify
+TESTS_C  := $(wildcard lib/*_test.c services/*/*_test.c)
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o) $(PB_C:$(B)/proto/%.c=$(B)/obj/proto/%.o)
+LIBOV    := $(B)/libov.a
+BINS     := $(SERVICES:%=$(B)/bin/ov-%) $(B)/bin/ovctl
+LUAMOD   := $(B)/lib/ovbus.so
+UNIT     := $(TESTS_C:%.c=$(B)/test/%)
+UNIT_ASAN:= $(TESTS_C:%.c=$(B)/asan/%)
+BENCH    := $(B)/bin/bench-bus
+
+all: $(BINS) $(LUAMOD) $(UNIT) $(BENCH)
+.SECONDARY:
+.SECONDEXPANSION:
+.PHONY: all run test unit unit-asan integration bench fmt clean deps
+
+# ---- generated code ----
+$(B)/proto/%.pb-c.c $(B)/proto/%.pb-c.h: proto/%.proto
+	@mkdir -p $(@D)
+	protoc-c --c_out=$(B)/proto -Iproto $<
+
+$(B)/obj/proto/%.o: $(B)/proto/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PBFLAGS) -c -o $@ $<
+
+# Each service's migrations/*.sql, embedded so a container needs no files.
+$(B)/gen/%_migrations.c: scripts/embed-migrations.py $$(wildcard services/$$*/migrations/*.sql)
+	@mkdir -p $(@D)
+	python3 scripts/embed-migrations.py $* services/$*/migrations > $@
+
+$(B)/obj/gen/%.o: $(B)/gen/%.c | $(PB_H)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# ---- our code ----
+$(B)/obj/%.o: %.c | $(PB_H)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIBOV): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+svc_src = $(filter-out %_test.c,$(wildcard services/$(1)/*.c))
+svc_objs = $(patsubst %.c,$(B)/obj/%.o,$(call svc_src,$(1)))
+
+$(B)/bin/ov-%: $$(call svc_objs,$$*) $(B)/obj/gen/$$*_migrations.o $(LIBOV)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/bin/ovctl: $(patsubst %.c,$(B)/obj/%.o,$(wildcard tools/ovctl/*.c)) $(LIBOV)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/bin/bench-bus: $(patsubst %.c,$(B)/obj/%.o,$(wildcard bench/bus/*.c)) $(LIBOV)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# The Lua C module Kamailio loads with require("ovbus").
+$(LUAMOD): $(patsubst %.c,$(B)/obj/%.o,$(wildcard edge/kamailio/ovbus/*.c)) $(LIBOV)
+	@mkdir -p $(@D)
+	$(CC) -shared $(CFLAGS) -o $@ $^ -llua5.1 $(LDLIBS)
+$(B)/obj/edge/kamailio/ovbus/%.o: CPPFLAGS += -I/usr/include/lua5.1
+
+# ---- unit tests: a test links its own directory's objects ----
+test_deps = $(filter-out %/main.o,$(patsubst %.c,$(B)/$(2)/%.o,$(filter-out %_test.c,$(wildcard $(dir $(1))*.c))))
+
+$(B)/test/lib/%_test: $(B)/obj/lib/%_test.o $(LIBOV)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(TESTLIBS) $(LDLIBS)
+
+$(B)/test/services/%_test: $(B)/obj/services/%_test.o $$(call test_deps,services/$$*,obj) $(LIBOV)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(TESTLIBS) $(LDLIBS)
+
+# The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+ASAN_LIB_OBJ := $(LIB_SRC:%.c=$(B)/asan/obj/%.o) $(PB_C:$(B)/proto/%.c=$(B)/asan/obj/proto/%.o)
+
+$(B)/asan/obj/proto/%.o: $(B)/proto/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PBFLAGS) $(ASAN) -c -o $@ $<
+
+$(B)/asan/obj/%.o: %.c | $(PB_H)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(ASAN) -c -o $@ $<
+
+$(B)/asan/libov.a: $(ASAN_LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(B)/asan/lib/%_test: $(B)/asan/obj/lib/%_test.o $(B)/asan/libov.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(ASAN) -o $@ $^ $(TESTLIBS) $(LDLIBS)
+
+$(B)/asan/services/%_test: $(B)/asan/obj/services/%_test.o $$(call test_deps,services/$$*,asan/obj) $(B)/asan/libov.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(ASAN) -o $@ $^ $(TESTLIBS) $(LDLIBS)
+
+# ---- entry points ----
+deps:
+	bash scripts/deps.sh
+
+run: deps
+	$(MAKE) all
+	bash scripts/stack.sh run
+
+unit: $(UNIT)
+unit-asan: $(UNIT_ASAN)
+
+test: deps
+	$(MAKE) all unit-asan
+	bash scripts/test.sh $(UNIT) -- $(UNIT_ASAN)
+
+bench: deps
+	$(MAKE) all
+	bash bench/run.sh
+
+fmt:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,292 @@
+#include "db.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus.h"
+#include "cfg.h"
+#include "log.h"
+
+#define RECONNECT_EVERY_MS 250
+
+struct ov_db {
+	char *url;
+	const struct ov_db_stmt *stmts;
+	size_t n;
+	PGconn *conn;
+	bool prepared;
+	uint64_t last_attempt;
+	pthread_mutex_t lock;
+};
+
+static void notice_quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+static bool prepare_all(struct ov_db *db)
+{
+	for (size_t i = 0; i < db->n; i++) {
+		PGresult *r = PQprepare(db->conn, db->stmts[i].name,
+					db->stmts[i].sql,
+					db->stmts[i].nparams, NULL);
+		bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		if (!ok)
+			ov_log_error("db.prepare_failed",
+				     OV_LS("stmt", db->stmts[i].name),
+				     OV_LS("error", PQerrorMessage(db->conn)));
+		PQclear(r);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* Makes sure there is a good connection with every statement prepared;
+ * called with the lock held. Rate-limited while the server is down. */
+static enum ov_err ensure(struct ov_db *db)
+{
+	if (db->conn && PQstatus(db->conn) == CONNECTION_OK && db->prepared)
+		return OV_OK;
+	uint64_t now = ov_now_ms();
+	if (db->last_attempt && now - db->last_attempt < RECONNECT_EVERY_MS)
+		return OV_EUNAVAIL;
+	db->last_attempt = now;
+	if (db->conn)
+		PQfinish(db->conn);
+	db->prepared = false;
+	db->conn = PQconnectdb(db->url);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		/* libpq's message names host and port, never the password. */
+		char msg[256];
+		snprintf(msg, sizeof(msg), "%s", PQerrorMessage(db->conn));
+		msg[strcspn(msg, "\n")] = '\0';
+		ov_log_warn("db.connect_failed", OV_LS("error", msg));
+		return OV_EUNAVAIL;
+	}
+	PQsetNoticeProcessor(db->conn, notice_quiet, NULL);
+	if (!prepare_all(db))
+		return OV_EINTERNAL;
+	db->prepared = true;
+	db->last_attempt = 0;
+	ov_log_info("db.connected", OV_LI("statements", (long long)db->n));
+	return OV_OK;
+}
+
+struct ov_db *ov_db_open(const char *url, const struct ov_db_stmt *stmts,
+			 size_t n)
+{
+	struct ov_db *db = calloc(1, sizeof(*db));
+
+	if (!db || !(db->url = strdup(url))) {
+		free(db);
+		return NULL;
+	}
+	db->stmts = stmts;
+	db->n = n;
+	pthread_mutex_init(&db->lock, NULL);
+	pthread_mutex_lock(&db->lock);
+	ensure(db);
+	pthread_mutex_unlock(&db->lock);
+	return db;
+}
+
+void ov_db_close(struct ov_db *db)
+{
+	if (!db)
+		return;
+	if (db->conn)
+		PQfinish(db->conn);
+	pthread_mutex_destroy(&db->lock);
+	free(db->url);
+	free(db);
+}
+
+static enum ov_err classify(PGresult *r)
+{
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+	if (!state)
+		return OV_EUNAVAIL;
+	if (strcmp(state, "23505") == 0)
+		return OV_EEXIST;
+	if (strncmp(state, "23", 2) == 0 || strncmp(state, "22", 2) == 0)
+		return OV_EINVAL;
+	if (strcmp(state, "57014") == 0)
+		return OV_ETIMEDOUT;
+	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57", 2) == 0)
+		return OV_EUNAVAIL;
+	return OV_EINTERNAL;
+}
+
+static bool ok_status(PGresult *r)
+{
+	ExecStatusType st = PQresultStatus(r);
+	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+}
+
+enum ov_err ov_db_exec(struct ov_db *db, const char *stmt, int nparams,
+		       const char *const *params, PGresult **res)
+{
+	enum ov_err e;
+
+	*res = NULL;
+	pthread_mutex_lock(&db->lock);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if ((e = ensure(db)) != OV_OK)
+			break;
+		PGresult *r = PQexecPrepared(db->conn, stmt, nparams, params,
+					     NULL, NULL, 0);
+		if (ok_status(r)) {
+			*res = r;
+			e = OV_OK;
+			break;
+		}
+		e = classify(r);
+		if (PQstatus(db->conn) == CONNECTION_OK) {
+			char msg[256];
+			snprintf(msg, sizeof(msg), "%s",
+				 PQresultErrorMessage(r));
+			msg[strcspn(msg, "\n")] = '\0';
+			ov_log_warn("db.exec_failed", OV_LS("stmt", stmt),
+				    OV_LS("error", msg));
+			PQclear(r);
+			break;
+		}
+		/* The connection broke under us: reconnect, try once more. */
+		PQclear(r);
+		db->prepared = false;
+		db->last_attempt = 0;
+	}
+	pthread_mutex_unlock(&db->lock);
+	return e;
+}
+
+enum ov_err ov_db_ping(struct ov_db *db)
+{
+	enum ov_err e;
+
+	pthread_mutex_lock(&db->lock);
+	e = ensure(db);
+	if (e == OV_OK) {
+		PGresult *r = PQexec(db->conn, "SELECT 1");
+		if (!ok_status(r)) {
+			db->prepared = false;
+			e = OV_EUNAVAIL;
+		}
+		PQclear(r);
+	}
+	pthread_mutex_unlock(&db->lock);
+	return e;
+}
+
+/* Runs one statement of the runner; false (logged) on failure. */
+static bool run(PGconn *c, const char *sql, const char *what,
+		PGresult **keep)
+{
+	PGresult *r = PQexec(c, sql);
+	if (!ok_status(r)) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", PQresultErrorMessage(r));
+		msg[strcspn(msg, "\n")] = '\0';
+		ov_log_error("db.migrate_failed", OV_LS("step", what),
+			     OV_LS("error", msg));
+		PQclear(r);
+		return false;
+	}
+	if (keep)
+		*keep = r;
+	else
+		PQclear(r);
+	return true;
+}
+
+enum ov_err ov_db_migrate(struct ov_db *db, const char *schema,
+			  const struct ov_migration *m, size_t n, int *version)
+{
+	char sql[512];
+	char *ident = NULL;
+	char *lit = NULL;
+	PGresult *r = NULL;
+	enum ov_err e = OV_EINTERNAL;
+	int have = 0;
+
+	pthread_mutex_lock(&db->lock);
+	if ((e = ensure(db)) != OV_OK)
+		goto out;
+	e = OV_EINTERNAL;
+	ident = PQescapeIdentifier(db->conn, schema, strlen(schema));
+	snprintf(sql, sizeof(sql), "ov.migrate.%s", schema);
+	lit = PQescapeLiteral(db->conn, sql, strlen(sql));
+	if (!ident || !lit)
+		goto out;
+	if (!run(db->conn, "BEGIN", "begin", NULL))
+		goto out;
+	snprintf(sql, sizeof(sql),
+		 "SELECT pg_advisory_xact_lock(hashtext(%s))", lit);
+	if (!run(db->conn, sql, "lock", NULL))
+		goto rollback;
+	snprintf(sql, sizeof(sql),
+		 "CREATE SCHEMA IF NOT EXISTS %s;"
+		 "CREATE TABLE IF NOT EXISTS %s.schema_migrations ("
+		 " version integer PRIMARY KEY,"
+		 " name text NOT NULL,"
+		 " applied_at timestamptz NOT NULL DEFAULT now())",
+		 ident, ident);
+	if (!run(db->conn, sql, "bootstrap", NULL))
+		goto rollback;
+	snprintf(sql, sizeof(sql),
+		 "SELECT coalesce(max(version), 0) FROM %s.schema_migrations",
+		 ident);
+	if (!run(db->conn, sql, "version", &r))
+		goto rollback;
+	long v = 0;
+	ov_parse_long(PQgetvalue(r, 0, 0), 0, 1000000, &v);
+	have = (int)v;
+	PQclear(r);
+	r = NULL;
+	/* Statements in a migration see the schema first on the path. */
+	snprintf(sql, sizeof(sql), "SET LOCAL search_path TO %s, public",
+		 ident);
+	if (!run(db->conn, sql, "search_path", NULL))
+		goto rollback;
+	for (size_t i = 0; i < n; i++) {
+		if (m[i].version <= have)
+			continue;
+		if (!run(db->conn, m[i].sql, m[i].name, NULL))
+			goto rollback;
+		char *name = PQescapeLiteral(db->conn, m[i].name,
+					     strlen(m[i].name));
+		if (!name)
+			goto rollback;
+		snprintf(sql, sizeof(sql),
+			 "INSERT INTO %s.schema_migrations (version, name) "
+			 "VALUES (%d, %s)",
+			 ident, m[i].version, name);
+		PQfreemem(name);
+		if (!run(db->conn, sql, "record", NULL))
+			goto rollback;
+		ov_log_info("db.migrated", OV_LS("schema", schema),
+			    OV_LI("version", m[i].version),
+			    OV_LS("name", m[i].name));
+		have = m[i].version;
+	}
+	if (!run(db->conn, "COMMIT", "commit", NULL))
+		goto out;
+	*version = have;
+	e = OV_OK;
+	goto out;
+rollback:
+	run(db->conn, "ROLLBACK", "rollback", NULL);
+out:
+	if (ident)
+		PQfreemem(ident);
+	if (lit)
+		PQfreemem(lit);
+	pthread_mutex_unlock(&db->lock);
+	return e;
+}

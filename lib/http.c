@@ -1,0 +1,333 @@
+#include "http.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+
+#include "bus.h"
+#include "log.h"
+#include "metrics.h"
+
+struct ov_http {
+	struct MHD_Daemon *d;
+	struct ov_http_opts opts;
+	atomic_bool draining;
+};
+
+/* Per-request state while the body arrives. */
+struct pending {
+	char *body;
+	size_t len;
+	bool too_big;
+	uint64_t t0;
+};
+
+static const char *status_title(int status)
+{
+	switch (status) {
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 412:
+		return "Precondition Failed";
+	case 413:
+		return "Content Too Large";
+	case 429:
+		return "Too Many Requests";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	default:
+		return status >= 500 ? "Internal Server Error" : "Error";
+	}
+}
+
+/* Appends s to a JSON document as a string (ASCII-safe escaping). */
+static size_t json_str(char *out, size_t size, const char *s)
+{
+	size_t o = 0;
+	if (o < size)
+		out[o] = '"';
+	o++;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[8];
+		const char *p = esc;
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\', esc[1] = (char)c, esc[2] = 0;
+		} else if (c < 0x20) {
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+		} else {
+			esc[0] = (char)c, esc[1] = 0;
+		}
+		for (; *p; p++, o++)
+			if (o < size)
+				out[o] = *p;
+	}
+	if (o < size)
+		out[o] = '"';
+	o++;
+	return o;
+}
+
+void ov_http_reply(struct ov_http_response *res, int status,
+		   const char *content_type, char *body, size_t len)
+{
+	free(res->body);
+	res->status = status;
+	res->content_type = content_type;
+	res->body = body;
+	res->body_len = len;
+}
+
+void ov_http_problem(struct ov_http_response *res, int status,
+		     enum ov_err code, const char *field, const char *detail)
+{
+	char tmp[1024];
+	size_t o = 0;
+	char *body;
+
+	o += (size_t)snprintf(tmp, sizeof(tmp),
+			      "{\"type\":\"about:blank\",\"title\":\"%s\","
+			      "\"status\":%d,\"code\":\"%s\",\"detail\":",
+			      status_title(status), status, ov_err_name(code));
+	o += json_str(tmp + o, o < sizeof(tmp) ? sizeof(tmp) - o : 0,
+		      detail ? detail : status_title(status));
+	if (field && o < sizeof(tmp)) {
+		o += (size_t)snprintf(tmp + o, sizeof(tmp) - o, ",\"field\":");
+		o += json_str(tmp + o, o < sizeof(tmp) ? sizeof(tmp) - o : 0,
+			      field);
+	}
+	if (o + 2 >= sizeof(tmp)) {
+		o = (size_t)snprintf(tmp, sizeof(tmp),
+				     "{\"type\":\"about:blank\",\"status\":%d}",
+				     status);
+	} else {
+		tmp[o++] = '}';
+		tmp[o] = '\0';
+	}
+	body = strdup(tmp);
+	ov_http_reply(res, status, "application/problem+json", body,
+		      body ? o : 0);
+}
+
+const char *ov_http_header(const struct ov_http_request *req,
+			   const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+static void text(struct ov_http_response *res, int status, const char *s)
+{
+	char *b = strdup(s);
+	ov_http_reply(res, status, "text/plain; charset=utf-8", b,
+		      b ? strlen(b) : 0);
+}
+
+static bool builtin(struct ov_http *h, const struct ov_http_request *req,
+		    struct ov_http_response *res)
+{
+	if (strcmp(req->method, "GET") != 0 &&
+	    strcmp(req->method, "HEAD") != 0)
+		return false;
+	if (strcmp(req->path, "/healthz") == 0) {
+		text(res, 200, "ok\n");
+		return true;
+	}
+	if (strcmp(req->path, "/readyz") == 0) {
+		bool ready = !atomic_load(&h->draining) &&
+			     (!h->opts.ready || h->opts.ready(h->opts.ready_arg));
+		text(res, ready ? 200 : 503, ready ? "ready\n" : "not ready\n");
+		return true;
+	}
+	if (strcmp(req->path, "/metrics") == 0) {
+		size_t len = 0;
+		char *m = ov_metrics_render(&len);
+		if (!m) {
+			ov_http_problem(res, 500, OV_EEXHAUSTED, NULL,
+					"out of memory");
+			return true;
+		}
+		ov_http_reply(res, 200, "text/plain; version=0.0.4", m, len);
+		return true;
+	}
+	return false;
+}
+
+/* Metrics keep a bounded label set: known paths by name, the rest as
+ * "other" (ids in paths would make a series per id). */
+static void observe(const char *path, int status, uint64_t t0)
+{
+	static const char *const known[] = {"/healthz", "/readyz",
+					    "/metrics"};
+	const char *route = "other";
+	char labels[96];
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(path, known[i]) == 0)
+			route = known[i];
+	snprintf(labels, sizeof(labels), "route=\"%s\",status=\"%d\"", route,
+		 status);
+	ov_counter_add(ov_counter_get("ov_http_requests_total",
+				      "HTTP requests, by route and status.",
+				      labels),
+		       1);
+	snprintf(labels, sizeof(labels), "route=\"%s\"", route);
+	ov_histogram_observe(
+		ov_histogram_get("ov_http_request_duration_seconds",
+				 "Time to answer an HTTP request.", labels),
+		(double)(ov_now_us() - t0) / 1e6);
+}
+
+static enum MHD_Result send_res(struct MHD_Connection *c,
+				struct ov_http_response *res)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		res->body_len, res->body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(res->body);
+		return MHD_NO;
+	}
+	res->body = NULL; /* MHD owns it now */
+	MHD_add_response_header(r, "Content-Type", res->content_type);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	enum MHD_Result ret =
+		MHD_queue_response(c, (unsigned)res->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+				  const char *url, const char *method,
+				  const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	struct ov_http *h = cls;
+	struct pending *p = *con_cls;
+	(void)version;
+
+	if (!p) {
+		p = calloc(1, sizeof(*p));
+		if (!p)
+			return MHD_NO;
+		p->t0 = ov_now_us();
+		*con_cls = p;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (!p->too_big && p->len + *upload_size <= h->opts.max_body) {
+			char *b = realloc(p->body, p->len + *upload_size + 1);
+			if (b) {
+				memcpy(b + p->len, upload, *upload_size);
+				p->body = b;
+				p->len += *upload_size;
+				p->body[p->len] = '\0';
+			} else {
+				p->too_big = true;
+			}
+		} else {
+			p->too_big = true;
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+
+	struct ov_http_request req = {method, url, p->body ? p->body : "",
+				      p->len, c};
+	struct ov_http_response res = {404, "text/plain", NULL, 0};
+	if (p->too_big) {
+		char d[96];
+		snprintf(d, sizeof(d), "request body over %zu bytes",
+			 h->opts.max_body);
+		ov_http_problem(&res, 413, OV_ETOOBIG, NULL, d);
+	} else if (!builtin(h, &req, &res) &&
+		   !(h->opts.handler &&
+		     h->opts.handler(&req, &res, h->opts.handler_arg))) {
+		ov_http_problem(&res, 404, OV_ENOTFOUND, NULL,
+				"no such resource");
+	}
+	observe(url, res.status, p->t0);
+	return send_res(c, &res);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct pending *p = *con_cls;
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (p) {
+		free(p->body);
+		free(p);
+		*con_cls = NULL;
+	}
+}
+
+enum ov_err ov_http_start(const struct ov_http_opts *opts,
+			  struct ov_http **out)
+{
+	struct ov_http *h = calloc(1, sizeof(*h));
+	struct sockaddr_in sa = {0};
+
+	if (!h)
+		return OV_EEXHAUSTED;
+	h->opts = *opts;
+	if (!h->opts.threads)
+		h->opts.threads = 2;
+	if (!h->opts.max_body)
+		h->opts.max_body = 1u << 20;
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)opts->port);
+	if (inet_pton(AF_INET, opts->addr, &sa.sin_addr) != 1) {
+		ov_log_error("http.bad_address", OV_LS("addr", opts->addr));
+		free(h);
+		return OV_EINVAL;
+	}
+	h->d = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			MHD_USE_ERROR_LOG,
+		(uint16_t)opts->port, NULL, NULL, on_request, h,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)h->opts.threads,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_END);
+	if (!h->d) {
+		ov_log_error("http.listen_failed", OV_LS("addr", opts->addr),
+			     OV_LI("port", opts->port));
+		free(h);
+		return OV_EUNAVAIL;
+	}
+	ov_log_info("http.listen", OV_LS("addr", opts->addr),
+		    OV_LI("port", opts->port));
+	*out = h;
+	return OV_OK;
+}
+
+void ov_http_set_draining(struct ov_http *h)
+{
+	atomic_store(&h->draining, true);
+}
+
+void ov_http_stop(struct ov_http *h)
+{
+	if (!h)
+		return;
+	MHD_stop_daemon(h->d);
+	free(h);
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs, through apt, exactly the Debian 12 packages Ovunque needs to
+# build, run and test. Idempotent: does nothing when all are present.
+# Runs as root, or through sudo.
+set -euo pipefail
+
+PACKAGES=(
+	# build
+	build-essential pkg-config git python3
+	protobuf-c-compiler libprotobuf-c-dev
+	libnng-dev libpq-dev libmicrohttpd-dev libsodium-dev
+	liblua5.1-0-dev lua5.1
+	libcmocka-dev clang-format
+	# run: the real components of the stack
+	postgresql postgresql-client
+	kamailio kamailio-lua-modules kamailio-extra-modules
+	kamailio-utils-modules
+	rtpengine-daemon
+	# test: phones and the runner
+	sip-tester python3-pytest curl procps iproute2
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || {
+		echo "deps: need root or sudo to install: ${missing[*]}" >&2
+		exit 1
+	}
+	SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# Package scripts must not start system-wide daemons we do not use.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+	$SUDO chmod +x "$policy"
+	trap '$SUDO rm -f "$policy"' EXIT
+fi
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
