@@ -55,6 +55,7 @@ static enum ov_err from_nng(int rv)
 
 /* Per-method series, looked up once at start. */
 struct method_stats {
+	struct ov_counter *received;
 	struct ov_counter *by_code[OV_ERR_COUNT];
 	struct ov_histogram *latency;
 };
@@ -99,6 +100,10 @@ static void stats_init(struct method_stats *st, const char *method)
 			labels);
 	}
 	snprintf(labels, sizeof(labels), "method=\"%s\"", m);
+	st->received = ov_counter_get(
+		"ov_bus_requests_received_total",
+		"Bus requests received; minus those served, the ones in flight.",
+		labels);
 	st->latency = ov_histogram_get(
 		"ov_bus_request_duration_seconds",
 		"Time from receiving a bus request to sending its reply.",
@@ -225,6 +230,7 @@ static nng_msg *serve_one(struct ov_bus_server *s, nng_msg *in)
 				env->method);
 		goto out;
 	}
+	ov_counter_add(s->stats[idx].received, 1);
 	e = m->fn(&req, &rep, s->opts.arg);
 	if (e != OV_OK && e != OV_ENOTFOUND)
 		ov_logc_info(&req.log, "bus.request_failed",
@@ -399,12 +405,11 @@ unsigned ov_bus_server_drain(struct ov_bus_server *s, unsigned timeout_ms)
 {
 	unsigned left;
 
-	/* No new connections; existing peers see their pipes close below
-	 * and send elsewhere (REQ resends to another replica). */
-	for (size_t i = 0; i < s->n_listeners; i++)
-		nng_listener_close(s->listeners[i]);
-	s->n_listeners = 0;
-
+	/* Take no new request: idle workers stop receiving. Connections
+	 * stay open until every reply is out (closing a listener closes
+	 * its pipes too); what a peer sends meanwhile waits in its pipe,
+	 * and when the socket closes below, its REQ sends it again to
+	 * another replica. */
 	pthread_mutex_lock(&s->lock);
 	s->draining = true;
 	for (unsigned i = 0; i < s->n_workers; i++)
@@ -449,7 +454,9 @@ unsigned ov_bus_server_drain(struct ov_bus_server *s, unsigned timeout_ms)
 	left = s->busy;
 	pthread_mutex_unlock(&s->lock);
 
-	/* Closing the socket ends any worker still holding a request. */
+	/* Closing the socket closes listeners and pipes, and ends any
+	 * worker still holding a request after the time-out. */
+	s->n_listeners = 0;
 	if (!s->closed) {
 		nng_close(s->sock);
 		s->closed = true;
@@ -484,9 +491,16 @@ void ov_bus_server_free(struct ov_bus_server *s)
 /* ------------------------------------------------------------------ */
 /* client                                                             */
 
+/* A new client has had no time to connect: its calls wait for a first
+ * peer (within their deadline) for this long, then fail fast. */
+#define CONNECT_GRACE_MS 1000
+
 struct ov_bus_client {
 	nng_socket sock;
 	struct ov_bus_client_opts opts;
+	uint64_t created_ms;
+	pthread_mutex_t peer_lock;
+	pthread_cond_t peer_cond;
 	atomic_uint peers;
 	atomic_uint timeouts;	     /* in a row */
 	atomic_uint_fast64_t open_until; /* breaker, ov_now_ms() */
@@ -497,10 +511,40 @@ static void pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
 	struct ov_bus_client *c = arg;
 	(void)p;
+	pthread_mutex_lock(&c->peer_lock);
 	if (ev == NNG_PIPE_EV_ADD_POST)
 		atomic_fetch_add(&c->peers, 1);
 	else if (ev == NNG_PIPE_EV_REM_POST)
 		atomic_fetch_sub(&c->peers, 1);
+	pthread_cond_broadcast(&c->peer_cond);
+	pthread_mutex_unlock(&c->peer_lock);
+}
+
+/* True when a peer is connected, waiting for one only while the client
+ * is new (the dialers' first connection may still be under way). */
+static bool have_peer(struct ov_bus_client *c, uint32_t deadline_ms)
+{
+	if (atomic_load(&c->peers) > 0)
+		return true;
+	uint64_t now = ov_now_ms();
+	uint64_t grace_end = c->created_ms + CONNECT_GRACE_MS;
+	if (now >= grace_end)
+		return false;
+	uint64_t until = now + deadline_ms < grace_end ? now + deadline_ms
+						       : grace_end;
+	pthread_mutex_lock(&c->peer_lock);
+	while (atomic_load(&c->peers) == 0 && ov_now_ms() < until) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 5000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&c->peer_cond, &c->peer_lock, &ts);
+	}
+	pthread_mutex_unlock(&c->peer_lock);
+	return atomic_load(&c->peers) > 0;
 }
 
 static enum ov_err dial_one(const char *url, void *arg)
@@ -538,6 +582,9 @@ enum ov_err ov_bus_client_new(const struct ov_bus_client_opts *opts,
 	if (!c)
 		return OV_EEXHAUSTED;
 	c->opts = *opts;
+	c->created_ms = ov_now_ms();
+	pthread_mutex_init(&c->peer_lock, NULL);
+	pthread_cond_init(&c->peer_cond, NULL);
 	if (!c->opts.dialers)
 		c->opts.dialers = 1;
 	if (!c->opts.max_msg)
@@ -572,6 +619,8 @@ void ov_bus_client_free(struct ov_bus_client *c)
 	if (!c)
 		return;
 	nng_close(c->sock);
+	pthread_mutex_destroy(&c->peer_lock);
+	pthread_cond_destroy(&c->peer_cond);
 	free(c);
 }
 
@@ -650,7 +699,7 @@ static enum ov_err roundtrip(struct ov_bus_client *c, nng_msg *m,
 	res->body = NULL;
 	res->body_len = 0;
 	res->message[0] = '\0';
-	if (atomic_load(&c->peers) == 0) {
+	if (!have_peer(c, deadline_ms)) {
 		nng_msg_free(m);
 		return result(res, OV_EUNAVAIL, "no connection to %s",
 			      c->opts.urls);

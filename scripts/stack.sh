@@ -1,0 +1,317 @@
+#!/usr/bin/env bash
+# The local stack: a private PostgreSQL cluster, rtpengine, Kamailio and
+# the five services, on loopback.
+#
+#   stack.sh run              start, print, wait for Ctrl-C/SIGTERM, stop
+#   stack.sh up | down        start in the background / stop everything
+#   stack.sh status           what runs
+#   stack.sh start NAME       start one process (router, kamailio, ...)
+#   stack.sh stop NAME        SIGTERM one process and wait for it
+#
+# All ports derive from OV_PORT_BASE (default 17000) and all state lives
+# under OV_RUN_DIR (default ./run), so stacks run side by side. The
+# layout is in docs/stack.md; scripts and tests read $OV_RUN_DIR/stack.env.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN=${OV_BIN_DIR:-$ROOT/build/bin}
+RUN=${OV_RUN_DIR:-$ROOT/run}
+# A stack already laid out keeps its ports unless told otherwise.
+if [ -z "${OV_PORT_BASE:-}" ] && [ -f "$RUN/stack.env" ]; then
+	OV_PORT_BASE=$(sed -n 's/^OV_PORT_BASE=//p' "$RUN/stack.env")
+fi
+BASE=${OV_PORT_BASE:-17000}
+mkdir -p "$RUN"
+RUN=$(cd "$RUN" && pwd)
+SERVICES=(router registrar ivr admin notify)
+PROCS=(postgres rtpengine "${SERVICES[@]}" kamailio)
+# OV_STACK_PROCS="postgres router": bring up only these (in this order).
+[ -n "${OV_STACK_PROCS:-}" ] && read -r -a PROCS <<<"$OV_STACK_PROCS"
+
+if ! [[ $BASE =~ ^[0-9]+$ ]] || [ "$BASE" -lt 1024 ] || [ "$BASE" -gt 63000 ]; then
+	echo "stack: OV_PORT_BASE=$BASE is not a number from 1024 to 63000" >&2
+	exit 2
+fi
+
+# ---- layout: every port and path, from BASE and RUN ----
+SIP_PORT=$BASE
+PG_PORT=$((BASE + 1))
+NG_PORT=$((BASE + 2))
+RTP_MIN=$((BASE + 100))
+RTP_MAX=$((BASE + 1099))
+declare -A HTTP_PORT=([router]=$((BASE + 10)) [registrar]=$((BASE + 11))
+	[ivr]=$((BASE + 12)) [admin]=$((BASE + 13)) [notify]=$((BASE + 14)))
+PG_DIR=$RUN/pg
+PG_SOCK=$RUN/pgsock
+DB_URL="postgresql:///ovunque?host=$PG_SOCK&port=$PG_PORT&user=ovunque"
+LOG=$RUN/log
+PIDS=$RUN/pid
+
+bus_url() { echo "ipc://$RUN/bus/$1.ipc"; }
+
+write_env() {
+	local f=$RUN/stack.env
+	{
+		echo "# Written by scripts/stack.sh; read by ovctl and tests."
+		echo "OV_PORT_BASE=$BASE"
+		echo "OV_RUN_DIR=$RUN"
+		echo "OV_BIN_DIR=$BIN"
+		echo "OV_SIP_ADDR=127.0.0.1"
+		echo "OV_SIP_PORT=$SIP_PORT"
+		echo "OV_SIP_URI=sip:127.0.0.1:$SIP_PORT"
+		echo "OV_PG_PORT=$PG_PORT"
+		echo "OV_DB_URL=$DB_URL"
+		echo "OV_RTPENGINE_NG=udp:127.0.0.1:$NG_PORT"
+		echo "OV_RTP_PORT_MIN=$RTP_MIN"
+		echo "OV_RTP_PORT_MAX=$RTP_MAX"
+		for s in "${SERVICES[@]}"; do
+			local u=${s^^}
+			echo "OV_${u}_URL=$(bus_url "$s")"
+			echo "OV_${u}_HTTP=http://127.0.0.1:${HTTP_PORT[$s]}"
+		done
+		echo "OV_ADMIN_EVENTS_URL=$(bus_url admin-events)"
+	} >"$f.tmp"
+	mv "$f.tmp" "$f"
+}
+
+pid_of() {
+	local f=$PIDS/$1.pid
+	[ -f "$f" ] || return 1
+	local p
+	p=$(cat "$f")
+	kill -0 "$p" 2>/dev/null || return 1
+	echo "$p"
+}
+
+# as_pg CMD...: PostgreSQL refuses to run as root; use its own user then.
+as_pg() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+pg_bin() {
+	local d
+	d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+	echo "${d:?PostgreSQL server is not installed (scripts/deps.sh)}"
+}
+
+# wait_for WHAT SECONDS CMD...: poll CMD until it succeeds.
+wait_for() {
+	local what=$1 secs=$2
+	shift 2
+	local end=$((SECONDS + secs))
+	until "$@" >/dev/null 2>&1; do
+		if [ $SECONDS -ge $end ]; then
+			echo "stack: $what not ready after ${secs}s; see $LOG" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# spawn NAME CMD...: start CMD detached, its output in log/NAME.log.
+spawn() {
+	local name=$1
+	shift
+	setsid "$@" >>"$LOG/$name.log" 2>&1 </dev/null &
+	echo $! >"$PIDS/$name.pid"
+}
+
+start_postgres() {
+	local pgb
+	pgb=$(pg_bin)
+	mkdir -p "$PG_SOCK"
+	touch "$LOG/postgres.log"
+	[ "$(id -u)" -eq 0 ] && chown postgres: "$LOG/postgres.log"
+	if [ ! -f "$PG_DIR/PG_VERSION" ]; then
+		mkdir -p "$PG_DIR"
+		[ "$(id -u)" -eq 0 ] && chown postgres: "$PG_DIR" "$PG_SOCK"
+		as_pg "$pgb/initdb" -D "$PG_DIR" -U ovunque --auth=trust \
+			-E UTF8 --locale=C.UTF-8 >>"$LOG/postgres.log" 2>&1
+	fi
+	[ "$(id -u)" -eq 0 ] && chown postgres: "$PG_DIR" "$PG_SOCK"
+	rm -f "$PG_DIR/postmaster.pid.stale"
+	as_pg "$pgb/pg_ctl" -D "$PG_DIR" -l "$LOG/postgres.log" -w -t 30 \
+		-o "-p $PG_PORT -k $PG_SOCK -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
+		start >/dev/null
+	head -n 1 "$PG_DIR/postmaster.pid" >"$PIDS/postgres.pid"
+	if ! psql "postgresql:///postgres?host=$PG_SOCK&port=$PG_PORT&user=ovunque" \
+		-tAc "SELECT 1 FROM pg_database WHERE datname='ovunque'" | grep -q 1; then
+		psql "postgresql:///postgres?host=$PG_SOCK&port=$PG_PORT&user=ovunque" \
+			-qc "CREATE DATABASE ovunque" >/dev/null
+	fi
+}
+
+start_rtpengine() {
+	spawn rtpengine rtpengine --config-file=none --table=-1 \
+		--interface=127.0.0.1 --listen-ng=127.0.0.1:$NG_PORT \
+		--port-min=$RTP_MIN --port-max=$RTP_MAX \
+		--pidfile="$RUN/rtpengine.pid" --foreground --log-stderr \
+		--log-level=5
+	wait_for rtpengine 10 python3 "$ROOT/scripts/probe.py" ng 127.0.0.1 $NG_PORT
+}
+
+start_service() {
+	local s=$1 u=${1^^}
+	local envs=(OV_BUS_LISTEN="$(bus_url "$s")"
+		OV_HTTP_PORT="${HTTP_PORT[$s]}" OV_HTTP_ADDR=127.0.0.1)
+	case $s in
+	registrar | admin | notify) envs+=(OV_DB_URL="$DB_URL") ;;
+	ivr) envs+=(OV_RTPENGINE_NG="udp:127.0.0.1:$NG_PORT") ;;
+	esac
+	spawn "$s" env "${envs[@]}" "$BIN/ov-$s"
+	wait_for "$s" 30 python3 "$ROOT/scripts/probe.py" http \
+		"http://127.0.0.1:${HTTP_PORT[$s]}/readyz"
+}
+
+start_kamailio() {
+	spawn kamailio env OV_SIP_ADDR=127.0.0.1 OV_SIP_PORT=$SIP_PORT \
+		OV_RUN_DIR="$RUN" OV_ROUTER_URL="$(bus_url router)" \
+		bash "$ROOT/scripts/kamailio.sh"
+	wait_for kamailio 15 python3 "$ROOT/scripts/probe.py" sip 127.0.0.1 $SIP_PORT
+}
+
+start_one() {
+	local name=$1
+	if pid_of "$name" >/dev/null; then
+		return 0
+	fi
+	case $name in
+	postgres) start_postgres ;;
+	rtpengine) start_rtpengine ;;
+	kamailio) start_kamailio ;;
+	router | registrar | ivr | admin | notify)
+		[ -x "$BIN/ov-$name" ] || {
+			echo "stack: $BIN/ov-$name is missing: run make" >&2
+			return 1
+		}
+		start_service "$name"
+		;;
+	*)
+		echo "stack: no process \"$name\"" >&2
+		return 2
+		;;
+	esac
+}
+
+stop_one() {
+	local name=$1 p
+	if [ "$name" = postgres ]; then
+		[ -f "$PG_DIR/postmaster.pid" ] &&
+			as_pg "$(pg_bin)/pg_ctl" -D "$PG_DIR" -m fast -w stop >/dev/null 2>&1 || true
+		rm -f "$PIDS/postgres.pid"
+		return 0
+	fi
+	p=$(pid_of "$name") || {
+		rm -f "$PIDS/$name.pid"
+		return 0
+	}
+	# SIGTERM the whole session (the launcher and what it exec'd).
+	kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true
+	local end=$((SECONDS + 15))
+	while kill -0 "$p" 2>/dev/null; do
+		if [ $SECONDS -ge $end ]; then
+			echo "stack: $name did not stop in 15s; killing" >&2
+			kill -KILL -- "-$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null || true
+			break
+		fi
+		sleep 0.05
+	done
+	rm -f "$PIDS/$name.pid"
+}
+
+prepare() {
+	mkdir -p "$LOG" "$PIDS" "$RUN/bus"
+	write_env
+}
+
+up() {
+	prepare
+	for p in "${PROCS[@]}"; do
+		start_one "$p" || {
+			echo "stack: $p failed to start; last lines of $LOG/$p.log:" >&2
+			tail -n 20 "$LOG/$p.log" >&2 || true
+			down
+			return 1
+		}
+	done
+}
+
+down() {
+	local i
+	for ((i = ${#PROCS[@]} - 1; i >= 0; i--)); do
+		stop_one "${PROCS[$i]}"
+	done
+}
+
+status() {
+	local p rc=0
+	for p in "${PROCS[@]}"; do
+		if pid=$(pid_of "$p"); then
+			printf '%-10s running (pid %s)\n' "$p" "$pid"
+		else
+			printf '%-10s stopped\n' "$p"
+			rc=1
+		fi
+	done
+	return $rc
+}
+
+summary() {
+	cat <<EOT
+
+Ovunque is up (state in $RUN, logs in $LOG).
+
+  SIP (Kamailio)   udp/tcp 127.0.0.1:$SIP_PORT
+  PostgreSQL       127.0.0.1:$PG_PORT, database ovunque, user ovunque
+  rtpengine ng     udp 127.0.0.1:$NG_PORT, RTP ports $RTP_MIN-$RTP_MAX
+EOT
+	for s in "${SERVICES[@]}"; do
+		printf '  %-16s bus %s, http://127.0.0.1:%s/metrics\n' \
+			"ov-$s" "$(bus_url "$s")" "${HTTP_PORT[$s]}"
+	done
+	cat <<EOT
+
+  Every address is in $RUN/stack.env.
+  Check the services:  $BIN/ovctl --env $RUN/stack.env ping all
+  Stop:                Ctrl-C
+EOT
+}
+
+cmd=${1:-run}
+case $cmd in
+run)
+	if pid_of router >/dev/null || pid_of kamailio >/dev/null; then
+		echo "stack: a stack already runs in $RUN (scripts/stack.sh down)" >&2
+		exit 1
+	fi
+	trap 'trap - INT TERM; echo; echo "stack: stopping"; down; exit 0' INT TERM
+	up
+	summary
+	"$BIN/ovctl" --env "$RUN/stack.env" ping all || true
+	# Wait until told to stop; wake up to notice a crashed process.
+	while true; do
+		for p in "${PROCS[@]}"; do
+			pid_of "$p" >/dev/null ||
+				echo "stack: $p is not running; see $LOG/$p.log" >&2
+		done
+		sleep 5 &
+		wait $! || true
+	done
+	;;
+up) up ;;
+down) down ;;
+status) status ;;
+start)
+	prepare
+	start_one "${2:?start what}"
+	;;
+stop) stop_one "${2:?stop what}" ;;
+*)
+	sed -n '2,12p' "$0" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,171 @@
+"""Fixtures for integration tests: a real stack on fresh loopback ports.
+
+The stack is the one `make run` starts (scripts/stack.sh), in its own
+OV_RUN_DIR and OV_PORT_BASE, so it never meets a developer's stack or
+another test run's.
+"""
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.path.join(ROOT, "build", "bin")
+STACK = os.path.join(ROOT, "scripts", "stack.sh")
+SERVICES = ["router", "registrar", "ivr", "admin", "notify"]
+
+
+def port_free(port, kind=socket.SOCK_STREAM):
+    s = socket.socket(socket.AF_INET, kind)
+    try:
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def free_base(avoid=()):
+    """A port base whose fixed ports are all free (see docs/stack.md)."""
+    for _ in range(200):
+        base = random.randrange(20000, 60000, 1200)
+        if any(abs(base - a) < 1200 for a in avoid):
+            continue
+        fixed = [base, base + 1, base + 2] + [base + 10 + i for i in range(5)]
+        if all(port_free(p) and port_free(p, socket.SOCK_DGRAM) for p in fixed):
+            return base
+    raise RuntimeError("no free port base")
+
+
+def free_udp_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_until(pred, timeout, what, interval=0.02):
+    """Polls pred until it returns a truthy value; fails after timeout."""
+    end = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+class Stack:
+    def __init__(self, run_dir, base):
+        self.run_dir = run_dir
+        self.base = base
+        self.env = None
+
+    def _env(self):
+        e = dict(os.environ)
+        e["OV_RUN_DIR"] = self.run_dir
+        e["OV_PORT_BASE"] = str(self.base)
+        return e
+
+    def sh(self, *args, check=True):
+        return subprocess.run(["bash", STACK, *args], env=self._env(),
+                              check=check, timeout=120,
+                              capture_output=True, text=True)
+
+    def up(self):
+        r = self.sh("up", check=False)
+        if r.returncode != 0:
+            raise RuntimeError(f"stack did not start:\n{r.stdout}\n{r.stderr}")
+        self.env = {}
+        with open(os.path.join(self.run_dir, "stack.env")) as f:
+            for line in f:
+                if "=" in line and not line.startswith("#"):
+                    k, v = line.rstrip("\n").split("=", 1)
+                    self.env[k] = v
+
+    def down(self):
+        self.sh("down", check=False)
+
+    def start(self, name):
+        self.sh("start", name)
+
+    def pid(self, name):
+        with open(os.path.join(self.run_dir, "pid", f"{name}.pid")) as f:
+            return int(f.read().strip())
+
+    def log_path(self, name):
+        return os.path.join(self.run_dir, "log", f"{name}.log")
+
+    def log_events(self, name):
+        """The service's JSON log lines, parsed."""
+        out = []
+        with open(self.log_path(name), errors="replace") as f:
+            for line in f:
+                line = line.strip()
+                if line.startswith("{"):
+                    try:
+                        out.append(json.loads(line))
+                    except ValueError:
+                        pass
+        return out
+
+    def ovctl(self, *args, timeout=60):
+        return subprocess.run([os.path.join(BIN, "ovctl"), "--env",
+                               os.path.join(self.run_dir, "stack.env"), *args],
+                              capture_output=True, text=True, timeout=timeout)
+
+    def http(self, svc, path):
+        url = self.env[f"OV_{svc.upper()}_HTTP"] + path
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                return r.status, r.headers.get("Content-Type"), r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers.get("Content-Type"), e.read().decode()
+
+    def metric(self, svc, name, labels=""):
+        """Sum of the samples of metric `name` whose labels contain `labels`."""
+        _, _, text = self.http(svc, "/metrics")
+        total = 0.0
+        for line in text.splitlines():
+            m = re.match(r"^([a-z_]+)(\{[^}]*\})? (\S+)$", line)
+            if m and m.group(1) == name and labels in (m.group(2) or ""):
+                total += float(m.group(3))
+        return total
+
+    def sipp(self, scenario, *extra, timeout=30):
+        cmd = ["sipp", "-sf", os.path.join(ROOT, "tests", "sipp", scenario),
+               "-i", "127.0.0.1", "-p", str(free_udp_port()),
+               "-m", "1", "-nostdin", "-timeout", "10s", "-timeout_error",
+               *extra, f"127.0.0.1:{self.env['OV_SIP_PORT']}"]
+        return subprocess.run(cmd, capture_output=True, text=True,
+                              timeout=timeout, cwd=tempfile.gettempdir())
+
+
+def new_stack(avoid=()):
+    run_dir = tempfile.mkdtemp(prefix="ov-test-")
+    os.chmod(run_dir, 0o755)
+    return Stack(run_dir, free_base(avoid))
+
+
+@pytest.fixture(scope="session")
+def stack():
+    s = new_stack()
+    try:
+        s.up()
+        yield s
+    finally:
+        s.down()
+        if os.environ.get("OV_KEEP_RUN") != "1":
+            shutil.rmtree(s.run_dir, ignore_errors=True)

@@ -1,0 +1,55 @@
+#include "cmd.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "env.h"
+
+bool ovctl_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+	long v;
+
+	if (!ov_parse_long(s, (long)lo, (long)hi, &v)) {
+		fprintf(stderr, "ovctl: \"%s\" is not a number from %u to %u\n",
+			s, lo, hi);
+		return false;
+	}
+	*out = (unsigned)v;
+	return true;
+}
+
+struct ov_bus_client *ovctl_client(const char *service)
+{
+	static const char *const known[] = {"router", "registrar", "ivr",
+					    "admin", "notify"};
+	char key[64];
+	size_t i;
+	bool ok = false;
+
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		ok = ok || strcmp(service, known[i]) == 0;
+	if (!ok) {
+		fprintf(stderr, "ovctl: no service \"%s\"\n", service);
+		return NULL;
+	}
+	snprintf(key, sizeof(key), "OV_%s_URL", service);
+	for (i = 3; key[i]; i++)
+		key[i] = (char)toupper((unsigned char)key[i]);
+	const char *url = ovctl_env(key);
+	if (!url) {
+		fprintf(stderr,
+			"ovctl: %s is not set and no stack.env names it\n",
+			key);
+		return NULL;
+	}
+	struct ov_bus_client_opts co = {.urls = url};
+	struct ov_bus_client *c = NULL;
+	if (ov_bus_client_new(&co, &c) != OV_OK) {
+		fprintf(stderr, "ovctl: %s=%s is not a usable bus URL\n", key,
+			url);
+		return NULL;
+	}
+	return c;
+}
