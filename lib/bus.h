@@ -85,10 +85,10 @@ enum ov_err ov_bus_fail(struct ov_bus_reply *rep, enum ov_err e,
 /* ---- client ---- */
 
 struct ov_bus_client_opts {
-	const char *urls;    /* dial: comma-separated */
-	unsigned dialers;    /* per URL (several reach several replicas
-				behind one Service address); default 1 */
-	size_t max_msg;	     /* default OV_BUS_MAX_MSG_DEFAULT */
+	const char *urls;	  /* dial: comma-separated */
+	unsigned dialers;	  /* per URL (several reach several replicas
+				     behind one Service address); default 1 */
+	size_t max_msg;		  /* default OV_BUS_MAX_MSG_DEFAULT */
 	unsigned breaker_after;	  /* time-outs in a row that open it; 3 */
 	unsigned breaker_open_ms; /* how long it stays open; 1000 */
 };
@@ -120,11 +120,10 @@ unsigned ov_bus_client_peers(struct ov_bus_client *c);
 enum ov_err ov_bus_client_call(struct ov_bus_client *c,
 			       const struct ov_bus_call *call,
 			       struct ov_bus_result *res);
-/* Like ov_bus_client_call, but packs req and sends raw bytes as they
- * are when req is NULL and raw is given (tests of bad input). */
-enum ov_err ov_bus_client_send_raw(struct ov_bus_client *c,
-				   const uint8_t *raw, size_t len,
-				   uint32_t deadline_ms,
+/* Sends raw bytes instead of an envelope, with the same deadline and
+ * reply handling as ov_bus_client_call: for tests of bad input. */
+enum ov_err ov_bus_client_send_raw(struct ov_bus_client *c, const uint8_t *raw,
+				   size_t len, uint32_t deadline_ms,
 				   struct ov_bus_result *res);
 void ov_bus_result_free(struct ov_bus_result *res);
 
@@ -150,8 +149,7 @@ enum ov_err ov_bus_sub_recv(struct ov_bus_sub *s, unsigned timeout_ms,
 void ov_bus_sub_close(struct ov_bus_sub *s);
 
 /* Packs msg into a malloc'd buffer. */
-enum ov_err ov_pb_pack(const ProtobufCMessage *msg, uint8_t **buf,
-		       size_t *len);
+enum ov_err ov_pb_pack(const ProtobufCMessage *msg, uint8_t **buf, size_t *len);
 
 /* Milliseconds on the monotonic clock. */
 uint64_t ov_now_ms(void);

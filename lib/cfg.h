@@ -35,10 +35,22 @@ struct ov_cfg_var {
 	long max;
 };
 
-#define OV_CFG_STR(n, d, h, p) {n, d, h, OV_CFG_STR, (p), 0, 0}
-#define OV_CFG_INT(n, d, h, p, lo, hi) {n, d, h, OV_CFG_INT, (p), lo, hi}
-#define OV_CFG_BOOL(n, d, h, p) {n, d, h, OV_CFG_BOOL, (p), 0, 0}
-#define OV_CFG_URLS(n, d, h, p) {n, d, h, OV_CFG_URLS, (p), 0, 0}
+#define OV_CFG_STR(n, d, h, p)                                                 \
+	{                                                                      \
+		n, d, h, OV_CFG_STR, (p), 0, 0                                 \
+	}
+#define OV_CFG_INT(n, d, h, p, lo, hi)                                         \
+	{                                                                      \
+		n, d, h, OV_CFG_INT, (p), lo, hi                               \
+	}
+#define OV_CFG_BOOL(n, d, h, p)                                                \
+	{                                                                      \
+		n, d, h, OV_CFG_BOOL, (p), 0, 0                                \
+	}
+#define OV_CFG_URLS(n, d, h, p)                                                \
+	{                                                                      \
+		n, d, h, OV_CFG_URLS, (p), 0, 0                                \
+	}
 
 typedef const char *(*ov_cfg_getenv_fn)(const char *name);
 

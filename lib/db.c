@@ -31,9 +31,9 @@ static void notice_quiet(void *arg, const char *msg)
 static bool prepare_all(struct ov_db *db)
 {
 	for (size_t i = 0; i < db->n; i++) {
-		PGresult *r = PQprepare(db->conn, db->stmts[i].name,
-					db->stmts[i].sql,
-					db->stmts[i].nparams, NULL);
+		PGresult *r =
+			PQprepare(db->conn, db->stmts[i].name, db->stmts[i].sql,
+				  db->stmts[i].nparams, NULL);
 		bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 		if (!ok)
 			ov_log_error("db.prepare_failed",
@@ -185,8 +185,7 @@ enum ov_err ov_db_ping(struct ov_db *db)
 }
 
 /* Runs one statement of the runner; false (logged) on failure. */
-static bool run(PGconn *c, const char *sql, const char *what,
-		PGresult **keep)
+static bool run(PGconn *c, const char *sql, const char *what, PGresult **keep)
 {
 	PGresult *r = PQexec(c, sql);
 	if (!ok_status(r)) {
@@ -226,8 +225,8 @@ enum ov_err ov_db_migrate(struct ov_db *db, const char *schema,
 		goto out;
 	if (!run(db->conn, "BEGIN", "begin", NULL))
 		goto out;
-	snprintf(sql, sizeof(sql),
-		 "SELECT pg_advisory_xact_lock(hashtext(%s))", lit);
+	snprintf(sql, sizeof(sql), "SELECT pg_advisory_xact_lock(hashtext(%s))",
+		 lit);
 	if (!run(db->conn, sql, "lock", NULL))
 		goto rollback;
 	snprintf(sql, sizeof(sql),
@@ -259,8 +258,8 @@ enum ov_err ov_db_migrate(struct ov_db *db, const char *schema,
 			continue;
 		if (!run(db->conn, m[i].sql, m[i].name, NULL))
 			goto rollback;
-		char *name = PQescapeLiteral(db->conn, m[i].name,
-					     strlen(m[i].name));
+		char *name =
+			PQescapeLiteral(db->conn, m[i].name, strlen(m[i].name));
 		if (!name)
 			goto rollback;
 		snprintf(sql, sizeof(sql),

@@ -47,7 +47,6 @@ enum ov_err ov_db_ping(struct ov_db *db);
  * transaction under an advisory lock, so replicas starting together
  * apply each exactly once. *version gets the schema's version after. */
 enum ov_err ov_db_migrate(struct ov_db *db, const char *schema,
-			  const struct ov_migration *m, size_t n,
-			  int *version);
+			  const struct ov_migration *m, size_t n, int *version);
 
 #endif

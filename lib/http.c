@@ -94,8 +94,8 @@ void ov_http_reply(struct ov_http_response *res, int status,
 	res->body_len = len;
 }
 
-void ov_http_problem(struct ov_http_response *res, int status,
-		     enum ov_err code, const char *field, const char *detail)
+void ov_http_problem(struct ov_http_response *res, int status, enum ov_err code,
+		     const char *field, const char *detail)
 {
 	char tmp[1024];
 	size_t o = 0;
@@ -125,8 +125,7 @@ void ov_http_problem(struct ov_http_response *res, int status,
 		      body ? o : 0);
 }
 
-const char *ov_http_header(const struct ov_http_request *req,
-			   const char *name)
+const char *ov_http_header(const struct ov_http_request *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
@@ -141,16 +140,16 @@ static void text(struct ov_http_response *res, int status, const char *s)
 static bool builtin(struct ov_http *h, const struct ov_http_request *req,
 		    struct ov_http_response *res)
 {
-	if (strcmp(req->method, "GET") != 0 &&
-	    strcmp(req->method, "HEAD") != 0)
+	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
 		return false;
 	if (strcmp(req->path, "/healthz") == 0) {
 		text(res, 200, "ok\n");
 		return true;
 	}
 	if (strcmp(req->path, "/readyz") == 0) {
-		bool ready = !atomic_load(&h->draining) &&
-			     (!h->opts.ready || h->opts.ready(h->opts.ready_arg));
+		bool ready =
+			!atomic_load(&h->draining) &&
+			(!h->opts.ready || h->opts.ready(h->opts.ready_arg));
 		text(res, ready ? 200 : 503, ready ? "ready\n" : "not ready\n");
 		return true;
 	}
@@ -172,8 +171,7 @@ static bool builtin(struct ov_http *h, const struct ov_http_request *req,
  * "other" (ids in paths would make a series per id). */
 static void observe(const char *path, int status, uint64_t t0)
 {
-	static const char *const known[] = {"/healthz", "/readyz",
-					    "/metrics"};
+	static const char *const known[] = {"/healthz", "/readyz", "/metrics"};
 	const char *route = "other";
 	char labels[96];
 
@@ -205,8 +203,7 @@ static enum MHD_Result send_res(struct MHD_Connection *c,
 	res->body = NULL; /* MHD owns it now */
 	MHD_add_response_header(r, "Content-Type", res->content_type);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
-	enum MHD_Result ret =
-		MHD_queue_response(c, (unsigned)res->status, r);
+	enum MHD_Result ret = MHD_queue_response(c, (unsigned)res->status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
@@ -278,8 +275,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	}
 }
 
-enum ov_err ov_http_start(const struct ov_http_opts *opts,
-			  struct ov_http **out)
+enum ov_err ov_http_start(const struct ov_http_opts *opts, struct ov_http **out)
 {
 	struct ov_http *h = calloc(1, sizeof(*h));
 	struct sockaddr_in sa = {0};

@@ -53,13 +53,12 @@ void ov_http_stop(struct ov_http *h);
 
 /* Fills res with a problem JSON body: {"type","title","status","detail"}
  * plus "code" (a stable ov_err name) and, when field is given, "field". */
-void ov_http_problem(struct ov_http_response *res, int status,
-		     enum ov_err code, const char *field, const char *detail);
+void ov_http_problem(struct ov_http_response *res, int status, enum ov_err code,
+		     const char *field, const char *detail);
 /* Takes a malloc'd body. */
 void ov_http_reply(struct ov_http_response *res, int status,
 		   const char *content_type, char *body, size_t len);
 /* The value of a request header, or NULL. */
-const char *ov_http_header(const struct ov_http_request *req,
-			   const char *name);
+const char *ov_http_header(const struct ov_http_request *req, const char *name);
 
 #endif

@@ -105,7 +105,7 @@ static void put_str(struct out *o, const char *s)
 			put(o, esc, 2);
 			i++;
 		} else if (c < 0x20 || c == 0x7f) {
-			const char *named = c == '\n'   ? "\\n"
+			const char *named = c == '\n'	? "\\n"
 					    : c == '\r' ? "\\r"
 					    : c == '\t' ? "\\t"
 							: NULL;
@@ -167,8 +167,8 @@ static void put_field(struct out *o, const struct ov_log_field *f)
 }
 
 size_t ov_log_format(char *buf, size_t size, long long ts_ms,
-		     enum ov_log_level level, const char *svc, const char *event,
-		     const struct ov_log_ctx *ctx,
+		     enum ov_log_level level, const char *svc,
+		     const char *event, const struct ov_log_ctx *ctx,
 		     const struct ov_log_field *fields, size_t n)
 {
 	struct out o = {buf, size, 0};
@@ -215,14 +215,14 @@ void ov_log_emit(enum ov_log_level level, const struct ov_log_ctx *ctx,
 		return;
 	clock_gettime(CLOCK_REALTIME, &now);
 	long long ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-	size_t len = ov_log_format(buf, sizeof(buf), ms, level, log_svc,
-				   event, ctx, fields, n);
+	size_t len = ov_log_format(buf, sizeof(buf), ms, level, log_svc, event,
+				   ctx, fields, n);
 	if (len >= sizeof(buf)) {
 		/* Too long: keep the line valid JSON, say so. */
-		const struct ov_log_field cut = OV_LI("truncated_fields",
-						      (long long)n);
-		len = ov_log_format(buf, sizeof(buf), ms, level, log_svc,
-				    event, ctx, &cut, 1);
+		const struct ov_log_field cut =
+			OV_LI("truncated_fields", (long long)n);
+		len = ov_log_format(buf, sizeof(buf), ms, level, log_svc, event,
+				    ctx, &cut, 1);
 	}
 	/* One write per line: lines of concurrent threads never interleave. */
 	ssize_t w = write(STDERR_FILENO, buf, len);

@@ -13,9 +13,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum ov_log_level { OV_LOG_DEBUG, OV_LOG_INFO, OV_LOG_WARN, OV_LOG_ERROR };
+enum ov_log_level {
+	OV_LOG_DEBUG,
+	OV_LOG_INFO,
+	OV_LOG_WARN,
+	OV_LOG_ERROR
+};
 
-enum ov_log_type { OV_LOG_STR, OV_LOG_INT, OV_LOG_DBL, OV_LOG_BOOL };
+enum ov_log_type {
+	OV_LOG_STR,
+	OV_LOG_INT,
+	OV_LOG_DBL,
+	OV_LOG_BOOL
+};
 
 struct ov_log_field {
 	const char *key;
@@ -48,8 +58,8 @@ bool ov_parse_level_or(const char *s, enum ov_log_level *out, char *err,
 /* Formats one line (with the trailing newline) into buf; returns the
  * length it needed, like snprintf. Exposed for tests. */
 size_t ov_log_format(char *buf, size_t size, long long ts_ms,
-		     enum ov_log_level level, const char *svc, const char *event,
-		     const struct ov_log_ctx *ctx,
+		     enum ov_log_level level, const char *svc,
+		     const char *event, const struct ov_log_ctx *ctx,
 		     const struct ov_log_field *fields, size_t n);
 
 void ov_log_emit(enum ov_log_level level, const struct ov_log_ctx *ctx,
@@ -58,7 +68,7 @@ void ov_log_emit(enum ov_log_level level, const struct ov_log_ctx *ctx,
 
 /* The fields end with a sentinel, so a line may have none. */
 #define OV_LEND OV_LI(NULL, 0)
-#define OV_LOG_(level, ctx, event, ...)                                       \
+#define OV_LOG_(level, ctx, event, ...)                                        \
 	do {                                                                   \
 		const struct ov_log_field ov_f_[] = {__VA_ARGS__};             \
 		ov_log_emit((level), (ctx), (event), ov_f_,                    \

@@ -15,10 +15,13 @@
 /* Upper bounds in seconds: 100 µs to 10 s, for bus calls and HTTP. */
 static const double bucket_le[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
 				   0.005,  0.01,    0.025,  0.05,  0.1,
-				   0.25,   0.5,     1,      2.5,   10};
+				   0.25,   0.5,	    1,	    2.5,   10};
 #define N_BUCKETS (sizeof(bucket_le) / sizeof(bucket_le[0]))
 
-enum kind { COUNTER, HISTOGRAM };
+enum kind {
+	COUNTER,
+	HISTOGRAM
+};
 
 struct ov_counter {
 	atomic_uint_fast64_t n;
@@ -104,8 +107,7 @@ void ov_histogram_observe(struct ov_histogram *h, double seconds)
 					  memory_order_relaxed);
 	atomic_fetch_add_explicit(&h->count, 1, memory_order_relaxed);
 	if (seconds > 0)
-		atomic_fetch_add_explicit(&h->sum_ns,
-					  (uint64_t)(seconds * 1e9),
+		atomic_fetch_add_explicit(&h->sum_ns, (uint64_t)(seconds * 1e9),
 					  memory_order_relaxed);
 }
 

@@ -19,8 +19,8 @@ static const char *env_get(const char *name)
 	return getenv(name);
 }
 
-static enum ov_err ping(const struct ov_bus_req *req,
-			struct ov_bus_reply *rep, void *arg)
+static enum ov_err ping(const struct ov_bus_req *req, struct ov_bus_reply *rep,
+			void *arg)
 {
 	struct ov_svc_rt *rt = arg;
 	Ov__PingRequest *in = NULL;
@@ -45,8 +45,8 @@ static enum ov_err ping(const struct ov_bus_req *req,
 	}
 	if (in)
 		ov__ping_request__free_unpacked(in, NULL);
-	if (rt->def->health && rt->def->health(rt, &health, &health_len) ==
-				       OV_OK) {
+	if (rt->def->health &&
+	    rt->def->health(rt, &health, &health_len) == OV_OK) {
 		out.health.data = health;
 		out.health.len = health_len;
 	}
@@ -75,11 +75,11 @@ static size_t common_vars(struct ov_svc_rt *rt, struct ov_cfg_var *v)
 	size_t n = 0;
 
 	v[n++] = (struct ov_cfg_var)OV_CFG_URLS(
-		"OV_BUS_LISTEN", NULL,
-		"bus REP URLs this replica listens on", &c->bus_listen);
-	v[n++] = (struct ov_cfg_var)OV_CFG_INT(
-		"OV_BUS_WORKERS", "8", "bus requests handled at once",
-		&c->bus_workers, 1, 256);
+		"OV_BUS_LISTEN", NULL, "bus REP URLs this replica listens on",
+		&c->bus_listen);
+	v[n++] = (struct ov_cfg_var)OV_CFG_INT("OV_BUS_WORKERS", "8",
+					       "bus requests handled at once",
+					       &c->bus_workers, 1, 256);
 	v[n++] = (struct ov_cfg_var)OV_CFG_INT(
 		"OV_BUS_MAX_MSG", "1048576",
 		"largest bus message answered (bytes)", &c->bus_max_msg, 1024,
@@ -95,9 +95,9 @@ static size_t common_vars(struct ov_svc_rt *rt, struct ov_cfg_var *v)
 		"OV_DRAIN_MS", "10000",
 		"on SIGTERM, how long in-flight requests may take",
 		&c->drain_ms, 0, 600000);
-	v[n++] = (struct ov_cfg_var)OV_CFG_STR(
-		"OV_LOG_LEVEL", "info", "debug, info, warn or error",
-		&c->log_level);
+	v[n++] = (struct ov_cfg_var)OV_CFG_STR("OV_LOG_LEVEL", "info",
+					       "debug, info, warn or error",
+					       &c->log_level);
 	if (rt->def->schema)
 		v[n++] = (struct ov_cfg_var)OV_CFG_STR(
 			"OV_DB_URL", NULL, "PostgreSQL connection URI",

@@ -20,7 +20,7 @@
 struct ov_svc_rt;
 
 struct ov_svc {
-	const char *name; /* "router": logs, metrics, ping */
+	const char *name;	       /* "router": logs, metrics, ping */
 	const struct ov_cfg_var *vars; /* the service's own settings */
 	size_t n_vars;
 	const struct ov_bus_method *methods; /* besides "ping" */
@@ -34,8 +34,7 @@ struct ov_svc {
 	/* Called after the bus has drained. */
 	void (*stop)(struct ov_svc_rt *rt);
 	/* Encodes the service's ov.<svc>.Health into a malloc'd buffer. */
-	enum ov_err (*health)(struct ov_svc_rt *rt, uint8_t **buf,
-			      size_t *len);
+	enum ov_err (*health)(struct ov_svc_rt *rt, uint8_t **buf, size_t *len);
 	/* Extra readiness condition; NULL: ready once started. */
 	bool (*ready)(struct ov_svc_rt *rt);
 };

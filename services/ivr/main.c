@@ -28,9 +28,9 @@ static const struct ov_cfg_var vars[] = {
 static enum ov_err start(struct ov_svc_rt *rt)
 {
 	struct ivr_rtpe *r;
-	enum ov_err e = ivr_rtpe_open(cfg.rtpengine,
-				      (unsigned)cfg.rtpengine_timeout_ms,
-				      (unsigned)cfg.rtpengine_tries, &r);
+	enum ov_err e =
+		ivr_rtpe_open(cfg.rtpengine, (unsigned)cfg.rtpengine_timeout_ms,
+			      (unsigned)cfg.rtpengine_tries, &r);
 	if (e != OV_OK) {
 		ov_log_error("ivr.rtpengine_open_failed",
 			     OV_LS("addr", cfg.rtpengine),

@@ -21,9 +21,9 @@ struct ivr_rtpe {
 	int fd;
 	unsigned timeout_ms;
 	unsigned tries;
-	char prefix[16];       /* random per process: cookies never repeat */
-	atomic_ulong seq;      /* across restarts or replicas */
-	pthread_mutex_t lock;  /* one request in flight per socket */
+	char prefix[16];      /* random per process: cookies never repeat */
+	atomic_ulong seq;     /* across restarts or replicas */
+	pthread_mutex_t lock; /* one request in flight per socket */
 };
 
 static bool parse_addr(const char *addr, struct sockaddr_in *sa)
@@ -46,8 +46,8 @@ static bool parse_addr(const char *addr, struct sockaddr_in *sa)
 	return inet_pton(AF_INET, host, &sa->sin_addr) == 1;
 }
 
-enum ov_err ivr_rtpe_open(const char *addr, unsigned timeout_ms,
-			  unsigned tries, struct ivr_rtpe **out)
+enum ov_err ivr_rtpe_open(const char *addr, unsigned timeout_ms, unsigned tries,
+			  struct ivr_rtpe **out)
 {
 	struct sockaddr_in sa;
 	struct ivr_rtpe *r;
@@ -123,7 +123,8 @@ static enum ov_err request(struct ivr_rtpe *r, const char *benc, char *reply,
 				continue;
 			}
 			reply[got] = '\0';
-			if ((size_t)got > cl && memcmp(reply, cookie, cl) == 0 &&
+			if ((size_t)got > cl &&
+			    memcmp(reply, cookie, cl) == 0 &&
 			    reply[cl] == ' ') {
 				memmove(reply, reply + cl + 1,
 					(size_t)got - cl);

@@ -12,8 +12,8 @@
 struct ivr_rtpe;
 
 /* addr: "udp:HOST:PORT" or "HOST:PORT" (IPv4). */
-enum ov_err ivr_rtpe_open(const char *addr, unsigned timeout_ms,
-			  unsigned tries, struct ivr_rtpe **out);
+enum ov_err ivr_rtpe_open(const char *addr, unsigned timeout_ms, unsigned tries,
+			  struct ivr_rtpe **out);
 void ivr_rtpe_close(struct ivr_rtpe *r);
 /* Sends {"command":"ping"}; OV_OK when rtpengine answers "pong". */
 enum ov_err ivr_rtpe_ping(struct ivr_rtpe *r);

@@ -7,8 +7,8 @@
 
 static atomic_uint_fast64_t plans;
 
-static enum ov_err route(const struct ov_bus_req *req,
-			 struct ov_bus_reply *rep, void *arg)
+static enum ov_err route(const struct ov_bus_req *req, struct ov_bus_reply *rep,
+			 void *arg)
 {
 	Ov__Router__RouteRequest *call;
 	struct router_plan p;

@@ -1,7 +1,6 @@
 #include "plan.h"
 
-static void reject(struct router_plan *out, uint32_t code,
-		   const char *reason)
+static void reject(struct router_plan *out, uint32_t code, const char *reason)
 {
 	Ov__Router__Step *s = &out->steps[out->plan.n_steps];
 

@@ -22,8 +22,7 @@ static void no_tenant_is_404(void **state)
 
 	router_decide(NULL, &r, &p);
 	assert_int_equal(p.plan.n_steps, 1);
-	assert_int_equal(p.plan.steps[0]->kind,
-			 OV__ROUTER__STEP__KIND__REJECT);
+	assert_int_equal(p.plan.steps[0]->kind, OV__ROUTER__STEP__KIND__REJECT);
 	assert_int_equal(p.plan.steps[0]->code, 404);
 	assert_string_equal(p.plan.tenant_id, "");
 }

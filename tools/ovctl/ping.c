@@ -69,8 +69,7 @@ static bool health_text(const char *svc, const ProtobufCBinaryData *b,
 		return db_health(&ov__registrar__health__descriptor, b, out,
 				 size);
 	if (strcmp(svc, "notify") == 0)
-		return db_health(&ov__notify__health__descriptor, b, out,
-				 size);
+		return db_health(&ov__notify__health__descriptor, b, out, size);
 	return db_health(&ov__admin__health__descriptor, b, out, size);
 }
 
@@ -117,8 +116,8 @@ static bool ping_show(const struct ovctl_opts *o, const char *svc,
 		goto out;
 	}
 	bool healthy = health_text(svc, &r->health, health, sizeof(health));
-	printf("%-10s %-14s %7.2f ms  %-5s %s, up %llus, %s\n", svc,
-	       r->version, rtt_ms, r->ready ? "yes" : "no", health,
+	printf("%-10s %-14s %7.2f ms  %-5s %s, up %llus, %s\n", svc, r->version,
+	       rtt_ms, r->ready ? "yes" : "no", health,
 	       (unsigned long long)(r->uptime_ms / 1000), r->instance);
 	up = r->ready && healthy;
 	ov__ping_reply__free_unpacked(r, NULL);
@@ -143,10 +142,10 @@ static void *load_thread(void *arg)
 
 	while (atomic_fetch_add(&l->next, 1) < l->total) {
 		struct ov_bus_result res = {0};
-		enum ov_err e = ping_once(l->c, l->o->deadline_ms,
-					  l->delay_ms, &res);
-		atomic_fetch_add(&l->by_err[e < OV_ERR_COUNT ? e : OV_EINTERNAL],
-				 1);
+		enum ov_err e =
+			ping_once(l->c, l->o->deadline_ms, l->delay_ms, &res);
+		atomic_fetch_add(
+			&l->by_err[e < OV_ERR_COUNT ? e : OV_EINTERNAL], 1);
 		ov_bus_result_free(&res);
 	}
 	return NULL;
