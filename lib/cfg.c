@@ -74,8 +74,12 @@ enum ov_err ov_cfg_each_url(const char *list,
 			return e;
 		count++;
 		p += len;
-		if (*p == ',')
+		if (*p == ',') {
 			p++;
+			/* "a," ends in an empty URL. */
+			if (*p == '\0')
+				return OV_EINVAL;
+		}
 	}
 	return count ? OV_OK : OV_EINVAL;
 }

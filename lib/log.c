@@ -224,6 +224,20 @@ void ov_log_emit(enum ov_log_level level, const struct ov_log_ctx *ctx,
 		len = ov_log_format(buf, sizeof(buf), ms, level, log_svc, event,
 				    ctx, &cut, 1);
 	}
+	if (len >= sizeof(buf)) {
+		/* The context came off the wire (a huge request_id): drop
+		 * it rather than write past buf. */
+		const struct ov_log_field cut[] = {
+			OV_LI("truncated_fields", (long long)n),
+			OV_LB("truncated_context", true),
+		};
+		len = ov_log_format(buf, sizeof(buf), ms, level, log_svc, event,
+				    NULL, cut, 2);
+	}
+	if (len >= sizeof(buf)) {
+		len = sizeof(buf) - 1;
+		buf[len - 1] = '\n';
+	}
 	/* One write per line: lines of concurrent threads never interleave. */
 	ssize_t w = write(STDERR_FILENO, buf, len);
 	(void)w;
