@@ -83,6 +83,7 @@ struct ov_bus_server {
 	bool draining;
 	unsigned busy;
 	bool closed;
+	bool stuck; /* drain timed out with a handler still running */
 };
 
 static void stats_init(struct method_stats *st, const char *method)
@@ -454,25 +455,39 @@ unsigned ov_bus_server_drain(struct ov_bus_server *s, unsigned timeout_ms)
 	left = s->busy;
 	pthread_mutex_unlock(&s->lock);
 
-	/* Closing the socket closes listeners and pipes, and ends any
-	 * worker still holding a request after the time-out. */
+	/* Closing the socket closes listeners and pipes and wakes every
+	 * worker still waiting in nng. */
 	s->n_listeners = 0;
 	if (!s->closed) {
 		nng_close(s->sock);
 		s->closed = true;
 	}
+	if (left) {
+		/* A handler that outlived the time-out may never return: do
+		 * not wait for it here. ov_bus_server_free would; a process
+		 * that is exiting does not call it. */
+		ov_log_warn("bus.drain_timeout", OV_LI("busy", (long long)left));
+		s->stuck = true;
+		return left;
+	}
 	for (unsigned i = 0; i < s->n_workers; i++)
 		pthread_join(s->workers[i].thread, NULL);
 	s->n_workers = 0;
-	return left;
+	return 0;
 }
 
 void ov_bus_server_free(struct ov_bus_server *s)
 {
 	if (!s)
 		return;
-	if (s->n_workers)
+	if (s->n_workers && !s->stuck)
 		ov_bus_server_drain(s, 0);
+	/* Freeing must not pull memory from under a running handler: wait
+	 * for every worker (a process that exits after a timed-out drain
+	 * skips this call instead). */
+	for (unsigned i = 0; i < s->n_workers; i++)
+		pthread_join(s->workers[i].thread, NULL);
+	s->n_workers = 0;
 	if (!s->closed)
 		nng_close(s->sock);
 	if (s->workers) {

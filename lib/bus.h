@@ -72,6 +72,8 @@ enum ov_err ov_bus_server_start(const struct ov_bus_server_opts *opts,
  * worker holds finish (up to timeout_ms), then closes. Returns how many
  * requests were still running at the time-out (0 on a clean drain). */
 unsigned ov_bus_server_drain(struct ov_bus_server *s, unsigned timeout_ms);
+/* Waits for every handler still running, then frees. After a drain that
+ * timed out, an exiting process should not call it. */
 void ov_bus_server_free(struct ov_bus_server *s);
 
 /* Packs msg into rep->body; OV_ENOMEM-safe: returns OV_EINTERNAL. */

@@ -68,6 +68,22 @@ static bool http_ready(void *arg)
 	return !rt->def->ready || rt->def->ready(rt);
 }
 
+static bool http_service(const struct ov_http_request *req,
+			 struct ov_http_response *res, void *arg)
+{
+	struct ov_svc_rt *rt = arg;
+
+	if (!rt->def->http)
+		return false;
+	if (!atomic_load(&rt->started)) {
+		ov_http_problem(res, 503, OV_EUNAVAIL, NULL,
+				"starting or stopping; try again shortly");
+		res->retry_after = 1;
+		return true;
+	}
+	return rt->def->http(req, res, rt);
+}
+
 /* The common table, then the service's own, as --check-config shows. */
 static size_t common_vars(struct ov_svc_rt *rt, struct ov_cfg_var *v)
 {
@@ -187,6 +203,8 @@ int ov_svc_main(const struct ov_svc *svc, int argc, char **argv)
 		.port = rt.cfg.http_port,
 		.ready = http_ready,
 		.ready_arg = &rt,
+		.handler = http_service,
+		.handler_arg = &rt,
 	};
 	if (ov_http_start(&ho, &http) != OV_OK)
 		goto out;
@@ -216,6 +234,7 @@ int ov_svc_main(const struct ov_svc *svc, int argc, char **argv)
 		ov_log_error("svc.start_failed");
 		goto out;
 	}
+	atomic_store(&rt.started, true);
 
 	methods[0] = (struct ov_bus_method){"ping", ping};
 	memcpy(methods + 1, svc->methods, svc->n_methods * sizeof(*methods));
@@ -240,11 +259,18 @@ int ov_svc_main(const struct ov_svc *svc, int argc, char **argv)
 	atomic_store(&rt.ready, false);
 	ov_http_set_draining(http);
 	unsigned left = ov_bus_server_drain(bus, (unsigned)rt.cfg.drain_ms);
-	if (left)
+	if (left) {
+		/* A handler is stuck: nothing may be freed under it. */
 		ov_log_warn("svc.drain_incomplete",
 			    OV_LI("requests", (long long)left));
-	rc = left ? 1 : 0;
+		ov_log_info("svc.exit", OV_LI("code", 1));
+		_exit(1);
+	}
+	rc = 0;
 stop:
+	atomic_store(&rt.started, false);
+	ov_http_stop(http); /* no request may reach a stopped service */
+	http = NULL;
 	if (svc->stop)
 		svc->stop(&rt);
 out:
