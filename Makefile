@@ -21,7 +21,7 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c17 -fPIC -pthread $(WARN) -MMD -MP
 # Generated protobuf-c code is not ours to warn about.
 PBFLAGS  := -std=c17 -fPIC -O2 -g -MMD -MP
-LDLIBS   := -lnng -lprotobuf-c -lmicrohttpd -lpq -lsodium -lpthread
+LDLIBS   := -lnng -lprotobuf-c -lmicrohttpd -lpq -lsodium -ljansson -lpthread
 TESTLIBS := -lcmocka
 ASAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -O1
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bus.h"
 #include "cfg.h"
@@ -14,6 +15,8 @@
 
 struct ov_db {
 	char *url;
+	bool in_tx; /* no silent reconnect inside a transaction */
+	char constraint[64];
 	const struct ov_db_stmt *stmts;
 	size_t n;
 	PGconn *conn;
@@ -136,6 +139,7 @@ enum ov_err ov_db_exec(struct ov_db *db, const char *stmt, int nparams,
 
 	*res = NULL;
 	pthread_mutex_lock(&db->lock);
+	db->constraint[0] = '\0';
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if ((e = ensure(db)) != OV_OK)
 			break;
@@ -147,6 +151,9 @@ enum ov_err ov_db_exec(struct ov_db *db, const char *stmt, int nparams,
 			break;
 		}
 		e = classify(r);
+		const char *cn = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
+		snprintf(db->constraint, sizeof(db->constraint), "%s",
+			 cn ? cn : "");
 		if (PQstatus(db->conn) == CONNECTION_OK) {
 			char msg[256];
 			snprintf(msg, sizeof(msg), "%s",
@@ -157,13 +164,24 @@ enum ov_err ov_db_exec(struct ov_db *db, const char *stmt, int nparams,
 			PQclear(r);
 			break;
 		}
-		/* The connection broke under us: reconnect, try once more. */
+		/* The connection broke under us: reconnect and try once
+		 * more, unless a transaction was open (it is lost). */
 		PQclear(r);
 		db->prepared = false;
 		db->last_attempt = 0;
+		if (db->in_tx) {
+			db->in_tx = false;
+			e = OV_EUNAVAIL;
+			break;
+		}
 	}
 	pthread_mutex_unlock(&db->lock);
 	return e;
+}
+
+const char *ov_db_constraint(const struct ov_db *db)
+{
+	return db->constraint;
 }
 
 enum ov_err ov_db_ping(struct ov_db *db)
@@ -182,6 +200,128 @@ enum ov_err ov_db_ping(struct ov_db *db)
 	}
 	pthread_mutex_unlock(&db->lock);
 	return e;
+}
+
+static enum ov_err simple(struct ov_db *db, const char *sql)
+{
+	enum ov_err e;
+
+	pthread_mutex_lock(&db->lock);
+	e = ensure(db);
+	if (e == OV_OK) {
+		PGresult *r = PQexec(db->conn, sql);
+		if (!ok_status(r))
+			e = PQstatus(db->conn) == CONNECTION_OK ? classify(r)
+								: OV_EUNAVAIL;
+		PQclear(r);
+	}
+	pthread_mutex_unlock(&db->lock);
+	return e;
+}
+
+enum ov_err ov_db_begin(struct ov_db *db)
+{
+	enum ov_err e = simple(db, "BEGIN");
+	db->in_tx = e == OV_OK;
+	return e;
+}
+
+enum ov_err ov_db_commit(struct ov_db *db)
+{
+	enum ov_err e = simple(db, "COMMIT");
+	db->in_tx = false;
+	return e;
+}
+
+void ov_db_rollback(struct ov_db *db)
+{
+	if (db->in_tx)
+		simple(db, "ROLLBACK");
+	db->in_tx = false;
+}
+
+struct ov_db_pool {
+	size_t size;
+	struct ov_db **all;
+	struct ov_db **free_;
+	size_t n_free;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+};
+
+struct ov_db_pool *ov_db_pool_open(const char *url, size_t size,
+				   const struct ov_db_stmt *stmts, size_t n)
+{
+	struct ov_db_pool *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->all = calloc(size, sizeof(*p->all));
+	p->free_ = calloc(size, sizeof(*p->free_));
+	if (!p->all || !p->free_)
+		goto fail;
+	for (size_t i = 0; i < size; i++) {
+		if (!(p->all[i] = ov_db_open(url, stmts, n)))
+			goto fail;
+		p->free_[p->n_free++] = p->all[i];
+		p->size++;
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	return p;
+fail:
+	for (size_t i = 0; i < p->size; i++)
+		ov_db_close(p->all[i]);
+	free(p->all);
+	free(p->free_);
+	free(p);
+	return NULL;
+}
+
+void ov_db_pool_close(struct ov_db_pool *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->size; i++)
+		ov_db_close(p->all[i]);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->cond);
+	free(p->all);
+	free(p->free_);
+	free(p);
+}
+
+struct ov_db *ov_db_acquire(struct ov_db_pool *p, unsigned timeout_ms)
+{
+	struct timespec until;
+	struct ov_db *db = NULL;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&p->lock);
+	while (p->n_free == 0)
+		if (pthread_cond_timedwait(&p->cond, &p->lock, &until) != 0)
+			break;
+	if (p->n_free)
+		db = p->free_[--p->n_free];
+	pthread_mutex_unlock(&p->lock);
+	return db;
+}
+
+void ov_db_release(struct ov_db_pool *p, struct ov_db *db)
+{
+	if (!db)
+		return;
+	ov_db_rollback(db); /* a handler that forgot leaves nothing open */
+	pthread_mutex_lock(&p->lock);
+	p->free_[p->n_free++] = db;
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
 }
 
 /* Runs one statement of the runner; false (logged) on failure. */

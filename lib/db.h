@@ -40,8 +40,28 @@ void ov_db_close(struct ov_db *db);
  * frees with PQclear; on failure *res is NULL. */
 enum ov_err ov_db_exec(struct ov_db *db, const char *stmt, int nparams,
 		       const char *const *params, PGresult **res);
+/* The constraint the last failed ov_db_exec violated on this handle
+ * ("" when none): a unique index name tells which field conflicts. */
+const char *ov_db_constraint(const struct ov_db *db);
 /* SELECT 1 with a reconnect if needed. */
 enum ov_err ov_db_ping(struct ov_db *db);
+
+/* BEGIN, COMMIT, ROLLBACK on this handle's connection. A broken
+ * connection inside a transaction is not retried: the caller sees
+ * OV_EUNAVAIL and the transaction is gone. */
+enum ov_err ov_db_begin(struct ov_db *db);
+enum ov_err ov_db_commit(struct ov_db *db);
+void ov_db_rollback(struct ov_db *db);
+
+/* A fixed set of handles for concurrent callers (HTTP threads). */
+struct ov_db_pool;
+
+struct ov_db_pool *ov_db_pool_open(const char *url, size_t size,
+				   const struct ov_db_stmt *stmts, size_t n);
+void ov_db_pool_close(struct ov_db_pool *p);
+/* Waits up to timeout_ms for a free handle; NULL when none came. */
+struct ov_db *ov_db_acquire(struct ov_db_pool *p, unsigned timeout_ms);
+void ov_db_release(struct ov_db_pool *p, struct ov_db *db);
 
 /* Applies every migration newer than what schema `schema` has, in one
  * transaction under an advisory lock, so replicas starting together

@@ -97,6 +97,13 @@ void ov_http_reply(struct ov_http_response *res, int status,
 void ov_http_problem(struct ov_http_response *res, int status, enum ov_err code,
 		     const char *field, const char *detail)
 {
+	ov_http_problem_code(res, status, ov_err_name(code), field, detail);
+}
+
+void ov_http_problem_code(struct ov_http_response *res, int status,
+			  const char *code, const char *field,
+			  const char *detail)
+{
 	char tmp[1024];
 	size_t o = 0;
 	char *body;
@@ -104,7 +111,7 @@ void ov_http_problem(struct ov_http_response *res, int status, enum ov_err code,
 	o += (size_t)snprintf(tmp, sizeof(tmp),
 			      "{\"type\":\"about:blank\",\"title\":\"%s\","
 			      "\"status\":%d,\"code\":\"%s\",\"detail\":",
-			      status_title(status), status, ov_err_name(code));
+			      status_title(status), status, code);
 	o += json_str(tmp + o, o < sizeof(tmp) ? sizeof(tmp) - o : 0,
 		      detail ? detail : status_title(status));
 	if (field && o < sizeof(tmp)) {
@@ -128,6 +135,27 @@ void ov_http_problem(struct ov_http_response *res, int status, enum ov_err code,
 const char *ov_http_header(const struct ov_http_request *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+void ov_http_client_ip(const struct ov_http_request *req, char *out,
+		       size_t size)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	out[0] = '\0';
+	if (!ci || !ci->client_addr)
+		return;
+	if (ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET,
+			  &((const struct sockaddr_in *)ci->client_addr)
+				   ->sin_addr,
+			  out, (socklen_t)size);
+	else if (ci->client_addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+			  &((const struct sockaddr_in6 *)ci->client_addr)
+				   ->sin6_addr,
+			  out, (socklen_t)size);
 }
 
 static void text(struct ov_http_response *res, int status, const char *s)
@@ -203,6 +231,11 @@ static enum MHD_Result send_res(struct MHD_Connection *c,
 	res->body = NULL; /* MHD owns it now */
 	MHD_add_response_header(r, "Content-Type", res->content_type);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (res->retry_after) {
+		char ra[16];
+		snprintf(ra, sizeof(ra), "%u", res->retry_after);
+		MHD_add_response_header(r, "Retry-After", ra);
+	}
 	enum MHD_Result ret = MHD_queue_response(c, (unsigned)res->status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -245,7 +278,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 
 	struct ov_http_request req = {method, url, p->body ? p->body : "",
 				      p->len, c};
-	struct ov_http_response res = {404, "text/plain", NULL, 0};
+	struct ov_http_response res = {404, "text/plain", NULL, 0, 0};
 	if (p->too_big) {
 		char d[96];
 		snprintf(d, sizeof(d), "request body over %zu bytes",

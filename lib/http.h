@@ -26,6 +26,7 @@ struct ov_http_response {
 	const char *content_type; /* static string */
 	char *body;		  /* malloc'd; the server frees it */
 	size_t body_len;
+	unsigned retry_after; /* seconds; sends Retry-After when not 0 */
 };
 
 /* Answers a request; returns false when no route matched (404). */
@@ -55,10 +56,18 @@ void ov_http_stop(struct ov_http *h);
  * plus "code" (a stable ov_err name) and, when field is given, "field". */
 void ov_http_problem(struct ov_http_response *res, int status, enum ov_err code,
 		     const char *field, const char *detail);
+/* The same with a service-specific code instead of an ov_err name. */
+void ov_http_problem_code(struct ov_http_response *res, int status,
+			  const char *code, const char *field,
+			  const char *detail);
 /* Takes a malloc'd body. */
 void ov_http_reply(struct ov_http_response *res, int status,
 		   const char *content_type, char *body, size_t len);
 /* The value of a request header, or NULL. */
 const char *ov_http_header(const struct ov_http_request *req, const char *name);
+
+/* The peer's address as text ("127.0.0.1"), or "" when unknown. */
+void ov_http_client_ip(const struct ov_http_request *req, char *out,
+		       size_t size);
 
 #endif

@@ -16,6 +16,7 @@
 #include "bus.h"
 #include "cfg.h"
 #include "db.h"
+#include "http.h"
 
 struct ov_svc_rt;
 
@@ -35,6 +36,10 @@ struct ov_svc {
 	void (*stop)(struct ov_svc_rt *rt);
 	/* Encodes the service's ov.<svc>.Health into a malloc'd buffer. */
 	enum ov_err (*health)(struct ov_svc_rt *rt, uint8_t **buf, size_t *len);
+	/* The service's own HTTP routes (admin's REST API); called only
+	 * once the service has started. Returns false for "no route". */
+	bool (*http)(const struct ov_http_request *req,
+		     struct ov_http_response *res, struct ov_svc_rt *rt);
 	/* Extra readiness condition; NULL: ready once started. */
 	bool (*ready)(struct ov_svc_rt *rt);
 };
@@ -59,6 +64,7 @@ struct ov_svc_rt {
 	uint64_t started_ms;
 	char instance[96];
 	atomic_bool ready;
+	atomic_bool started; /* between start() and stop() */
 	void *state; /* the service's own */
 };
 

@@ -8,10 +8,11 @@ PACKAGES=(
 	# build
 	build-essential pkg-config git python3
 	protobuf-c-compiler libprotobuf-c-dev
-	libnng-dev libpq-dev libmicrohttpd-dev libsodium-dev
+	libnng-dev libpq-dev libmicrohttpd-dev libsodium-dev libjansson-dev
 	liblua5.1-0-dev lua5.1
 	libcmocka-dev clang-format
 	# run: the real components of the stack
+	tzdata
 	postgresql postgresql-client
 	kamailio kamailio-lua-modules kamailio-extra-modules
 	kamailio-utils-modules
