@@ -59,6 +59,11 @@ $(B)/gen/%_migrations.c: scripts/embed-migrations.py $$(wildcard services/$$*/mi
 	@mkdir -p $(@D)
 	python3 scripts/embed-migrations.py $* services/$*/migrations > $@
 
+# Files a service serves, embedded likewise.
+$(B)/gen/admin_openapi.c: scripts/embed-file.py services/admin/openapi.json
+	@mkdir -p $(@D)
+	python3 scripts/embed-file.py admin_openapi services/admin/openapi.json > $@
+
 $(B)/obj/gen/%.o: $(B)/gen/%.c | $(PB_H)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -74,8 +79,11 @@ $(LIBOV): $(LIB_OBJ)
 
 svc_src = $(filter-out %_test.c,$(wildcard services/$(1)/*.c))
 svc_objs = $(patsubst %.c,$(B)/obj/%.o,$(call svc_src,$(1)))
+# Generated objects a service links besides its migrations.
+svc_gen_admin := $(B)/obj/gen/admin_openapi.o
+svc_gen = $(svc_gen_$(1))
 
-$(B)/bin/ov-%: $$(call svc_objs,$$*) $(B)/obj/gen/$$*_migrations.o $(LIBOV)
+$(B)/bin/ov-%: $$(call svc_objs,$$*) $(B)/obj/gen/$$*_migrations.o $$(call svc_gen,$$*) $(LIBOV)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -90,7 +98,7 @@ $(B)/bin/bench-bus: $(patsubst %.c,$(B)/obj/%.o,$(wildcard bench/bus/*.c)) $(LIB
 # The Lua C module Kamailio loads with require("ovbus").
 $(LUAMOD): $(patsubst %.c,$(B)/obj/%.o,$(wildcard edge/kamailio/ovbus/*.c)) $(LIBOV)
 	@mkdir -p $(@D)
-	$(CC) -shared $(CFLAGS) -o $@ $^ -llua5.1 $(LDLIBS)
+	$(CC) -shared $(CFLAGS) -Wl,--as-needed -o $@ $^ -llua5.1 $(LDLIBS)
 $(B)/obj/edge/kamailio/ovbus/%.o: CPPFLAGS += -I/usr/include/lua5.1
 
 # ---- unit tests: a test links its own directory's objects ----
@@ -100,7 +108,8 @@ $(B)/test/lib/%_test: $(B)/obj/lib/%_test.o $(LIBOV)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(TESTLIBS) $(LDLIBS)
 
-$(B)/test/services/%_test: $(B)/obj/services/%_test.o $$(call test_deps,services/$$*,obj) $(LIBOV)
+svc_of = $(firstword $(subst /, ,$(1)))
+$(B)/test/services/%_test: $(B)/obj/services/%_test.o $$(call test_deps,services/$$*,obj) $$(call svc_gen,$$(call svc_of,$$*)) $(LIBOV)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(TESTLIBS) $(LDLIBS)
 
@@ -122,7 +131,7 @@ $(B)/asan/lib/%_test: $(B)/asan/obj/lib/%_test.o $(B)/asan/libov.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(ASAN) -o $@ $^ $(TESTLIBS) $(LDLIBS)
 
-$(B)/asan/services/%_test: $(B)/asan/obj/services/%_test.o $$(call test_deps,services/$$*,asan/obj) $(B)/asan/libov.a
+$(B)/asan/services/%_test: $(B)/asan/obj/services/%_test.o $$(call test_deps,services/$$*,asan/obj) $$(call svc_gen,$$(call svc_of,$$*)) $(B)/asan/libov.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(ASAN) -o $@ $^ $(TESTLIBS) $(LDLIBS)
 

@@ -517,6 +517,9 @@ struct ov_bus_client {
 	pthread_mutex_t peer_lock;
 	pthread_cond_t peer_cond;
 	atomic_uint peers;
+	/* Pipes counted in peers: nng 1.5 may report the removal of a pipe
+	 * whose addition it never reported (a handshake that failed). */
+	uint32_t pipe_ids[64];
 	atomic_uint timeouts;	     /* in a row */
 	atomic_uint_fast64_t open_until; /* breaker, ov_now_ms() */
 	atomic_bool probing;	     /* one call lets the breaker half-open */
@@ -525,12 +528,22 @@ struct ov_bus_client {
 static void pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
 	struct ov_bus_client *c = arg;
-	(void)p;
+	uint32_t id = (uint32_t)nng_pipe_id(p);
+	size_t n = sizeof(c->pipe_ids) / sizeof(c->pipe_ids[0]);
+
 	pthread_mutex_lock(&c->peer_lock);
-	if (ev == NNG_PIPE_EV_ADD_POST)
-		atomic_fetch_add(&c->peers, 1);
-	else if (ev == NNG_PIPE_EV_REM_POST)
-		atomic_fetch_sub(&c->peers, 1);
+	for (size_t i = 0; i < n; i++) {
+		if (ev == NNG_PIPE_EV_ADD_POST && c->pipe_ids[i] == 0) {
+			c->pipe_ids[i] = id;
+			atomic_fetch_add(&c->peers, 1);
+			break;
+		}
+		if (ev == NNG_PIPE_EV_REM_POST && c->pipe_ids[i] == id) {
+			c->pipe_ids[i] = 0;
+			atomic_fetch_sub(&c->peers, 1);
+			break;
+		}
+	}
 	pthread_cond_broadcast(&c->peer_cond);
 	pthread_mutex_unlock(&c->peer_lock);
 }
@@ -659,6 +672,12 @@ static enum ov_err result(struct ov_bus_result *res, enum ov_err e,
 			  const char *fmt, ...)
 {
 	va_list ap;
+
+	if (e != OV_OK && res->body) {
+		free(res->body);
+		res->body = NULL;
+		res->body_len = 0;
+	}
 	va_start(ap, fmt);
 	vsnprintf(res->message, sizeof(res->message), fmt, ap);
 	va_end(ap);
@@ -711,9 +730,7 @@ static enum ov_err roundtrip(struct ov_bus_client *c, nng_msg *m,
 	int rv;
 	enum ov_err e;
 
-	res->body = NULL;
-	res->body_len = 0;
-	res->message[0] = '\0';
+	uint64_t t_call = ov_now_ms();
 	if (!have_peer(c, deadline_ms)) {
 		nng_msg_free(m);
 		return result(res, OV_EUNAVAIL, "no connection to %s",
@@ -736,6 +753,15 @@ static enum ov_err roundtrip(struct ov_bus_client *c, nng_msg *m,
 		e = result(res, from_nng(rv), "%s", nng_strerror(rv));
 		goto out;
 	}
+	/* The wait for a first peer came out of this call's deadline. */
+	uint64_t waited = ov_now_ms() - t_call;
+	if (waited >= deadline_ms) {
+		nng_msg_free(m);
+		e = result(res, OV_ETIMEDOUT, "%s: no connection within deadline",
+			   c->opts.urls);
+		goto out;
+	}
+	deadline_ms -= (uint32_t)waited;
 	uint64_t t0 = ov_now_ms();
 	nng_aio_set_timeout(aio, (nng_duration)deadline_ms);
 	nng_aio_set_msg(aio, m);
@@ -798,6 +824,7 @@ enum ov_err ov_bus_client_send_raw(struct ov_bus_client *c,
 {
 	nng_msg *m;
 
+	memset(res, 0, sizeof(*res));
 	if (nng_msg_alloc(&m, 0) != 0 || nng_msg_append(m, raw, len) != 0)
 		return result(res, OV_EEXHAUSTED, "out of memory");
 	return roundtrip(c, m, deadline_ms, res);
@@ -810,6 +837,7 @@ enum ov_err ov_bus_client_call(struct ov_bus_client *c,
 	Ov__Envelope env = OV__ENVELOPE__INIT;
 	nng_msg *m;
 
+	memset(res, 0, sizeof(*res));
 	env.method = (char *)call->method;
 	env.tenant_id = (char *)(call->tenant_id ? call->tenant_id : "");
 	env.request_id = (char *)(call->request_id ? call->request_id : "");

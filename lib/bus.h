@@ -7,6 +7,9 @@
  * come from a table; an unknown method, an undecodable or oversized
  * message gets an error reply and a log event.
  *
+ * nng does not survive fork(): open servers and clients in the process
+ * that uses them, after any fork, never in a parent that forks.
+ *
  * Client: a REQ socket with one or more dialers; every call has a
  * deadline. With no connected peer, or while the circuit breaker is
  * open after repeated time-outs, a call fails at once with OV_EUNAVAIL.
@@ -118,7 +121,8 @@ enum ov_err ov_bus_client_new(const struct ov_bus_client_opts *opts,
 void ov_bus_client_free(struct ov_bus_client *c);
 /* Connected peers right now. */
 unsigned ov_bus_client_peers(struct ov_bus_client *c);
-/* Returns res->err. Thread-safe: calls may run concurrently. */
+/* Returns res->err, and sets all of *res (body NULL unless OK).
+ * Thread-safe: calls may run concurrently. */
 enum ov_err ov_bus_client_call(struct ov_bus_client *c,
 			       const struct ov_bus_call *call,
 			       struct ov_bus_result *res);

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Runs Kamailio, the SIP edge, in the foreground (scripts/stack.sh starts
+# it through this script). Logs go to stderr.
+#
+#   OV_SIP_PORT         UDP and TCP port to listen on (required)
+#   OV_RUN_DIR          run directory; Kamailio's own is $OV_RUN_DIR/kamailio
+#                       (pid file, RPC FIFO) (required)
+#   OV_SIP_ADDR         address to listen on (default 127.0.0.1)
+#   OV_ROUTER_URL       router bus URLs, comma-separated (required)
+#   OV_BUS_DEADLINE_MS  how long a worker waits for a plan (default 200)
+#   OV_PIKE_DENSITY     requests per source per 2 s before pike blocks it
+#                       (default 300)
+#   OV_LUA_CPATH        Lua cpath of ovbus.so (default build/lib/?.so)
+#   OV_KAMAILIO         the kamailio binary (default: kamailio on PATH)
+#
+# A bad or missing value exits 2 naming the variable.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+die() {
+	echo "kamailio.sh: $*" >&2
+	exit 2
+}
+
+# check_int NAME VALUE MIN MAX: VALUE is a decimal integer in [MIN, MAX].
+check_int() {
+	[[ $2 =~ ^[0-9]{1,9}$ ]] && [ $((10#$2)) -ge "$3" ] &&
+		[ $((10#$2)) -le "$4" ] ||
+		die "$1=\"$2\" is not an integer from $3 to $4"
+}
+
+ADDR=${OV_SIP_ADDR:-127.0.0.1}
+PORT=${OV_SIP_PORT:-}
+RUN=${OV_RUN_DIR:-}
+[ -n "$PORT" ] || die "OV_SIP_PORT is required"
+[ -n "$RUN" ] || die "OV_RUN_DIR is required"
+[ -n "${OV_ROUTER_URL:-}" ] || die "OV_ROUTER_URL is required"
+check_int OV_SIP_PORT "$PORT" 1 65535
+export OV_BUS_DEADLINE_MS=${OV_BUS_DEADLINE_MS:-200}
+check_int OV_BUS_DEADLINE_MS "$OV_BUS_DEADLINE_MS" 1 60000
+export OV_PIKE_DENSITY=${OV_PIKE_DENSITY:-300}
+check_int OV_PIKE_DENSITY "$OV_PIKE_DENSITY" 1 1000000
+# Comma-separated tcp://, ipc:// or inproc:// URLs, none empty.
+url='(tcp|ipc|inproc)://[^,]+'
+[[ $OV_ROUTER_URL =~ ^$url(,$url)*$ ]] ||
+	die "OV_ROUTER_URL=\"$OV_ROUTER_URL\" is not tcp://, ipc:// or inproc:// URLs separated by commas"
+export OV_ROUTER_URL
+export OV_LUA_CPATH=${OV_LUA_CPATH:-$ROOT/build/lib/?.so}
+[[ $ADDR =~ ^[0-9A-Za-z.:-]+$ ]] || die "OV_SIP_ADDR=\"$ADDR\" is not an address"
+# An IPv6 address goes in brackets in a listen spec.
+[[ $ADDR == *:* ]] && ADDR="[$ADDR]"
+
+CFG=$ROOT/edge/kamailio/kamailio.cfg
+LUA=$ROOT/edge/kamailio/ov.lua
+# The script's path goes into a quoted cfg define.
+[[ $LUA != *'"'* ]] || die "the repository path must not contain a double quote"
+if [ "$OV_LUA_CPATH" = "$ROOT/build/lib/?.so" ] &&
+	[ ! -f "$ROOT/build/lib/ovbus.so" ]; then
+	die "$ROOT/build/lib/ovbus.so is missing: run make build/lib/ovbus.so"
+fi
+
+DIR=$RUN/kamailio
+mkdir -p "$DIR"
+DIR=$(cd "$DIR" && pwd)
+PIDFILE=$DIR/kamailio.pid
+if [ -f "$PIDFILE" ]; then
+	old=$(cat "$PIDFILE" 2>/dev/null || true)
+	if [[ $old =~ ^[0-9]+$ ]] && [ "$(cat "/proc/$old/comm" 2>/dev/null)" = kamailio ]; then
+		die "Kamailio is already running here (pid $old, $PIDFILE)"
+	fi
+	rm -f "$PIDFILE"
+fi
+
+ulimit -c 0
+cd "$DIR"
+exec "${OV_KAMAILIO:-kamailio}" -DD -E -f "$CFG" \
+	-P "$PIDFILE" -Y "$DIR" -w "$DIR" -m 64 -M 8 \
+	-l "udp:$ADDR:$PORT" -l "tcp:$ADDR:$PORT" \
+	-A "OV_LUA_SCRIPT=\"$LUA\"" \
+	-A "OV_PIKE_DENSITY=$OV_PIKE_DENSITY" -A OV_NO_CORE
