@@ -66,7 +66,7 @@ $(B)/gen/admin_openapi.c: scripts/embed-file.py services/admin/openapi.json
 
 $(B)/obj/gen/%.o: $(B)/gen/%.c | $(PB_H)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(PBFLAGS) -c -o $@ $<
 
 # ---- our code ----
 $(B)/obj/%.o: %.c | $(PB_H)

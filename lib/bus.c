@@ -60,7 +60,12 @@ struct method_stats {
 	struct ov_histogram *latency;
 };
 
-enum wstate { W_IDLE, W_RECV, W_BUSY, W_DONE };
+enum wstate {
+	W_IDLE,
+	W_RECV,
+	W_BUSY,
+	W_DONE
+};
 
 struct worker {
 	struct ov_bus_server *srv;
@@ -93,26 +98,26 @@ static void stats_init(struct method_stats *st, const char *method)
 
 	ov_metrics_label(m, sizeof(m), method);
 	for (int e = 0; e < OV_ERR_COUNT; e++) {
-		snprintf(labels, sizeof(labels), "method=\"%s\",code=\"%s\"",
-			 m, ov_err_name((enum ov_err)e));
+		snprintf(labels, sizeof(labels), "method=\"%s\",code=\"%s\"", m,
+			 ov_err_name((enum ov_err)e));
 		st->by_code[e] = ov_counter_get(
 			"ov_bus_requests_total",
 			"Bus requests served, by method and status code.",
 			labels);
 	}
 	snprintf(labels, sizeof(labels), "method=\"%s\"", m);
-	st->received = ov_counter_get(
-		"ov_bus_requests_received_total",
-		"Bus requests received; minus those served, the ones in flight.",
-		labels);
+	st->received = ov_counter_get("ov_bus_requests_received_total",
+				      "Bus requests received; minus those "
+				      "served, the ones in flight.",
+				      labels);
 	st->latency = ov_histogram_get(
 		"ov_bus_request_duration_seconds",
 		"Time from receiving a bus request to sending its reply.",
 		labels);
 }
 
-static const struct ov_bus_method *
-find_method(const struct ov_bus_server *s, const char *name, size_t *idx)
+static const struct ov_bus_method *find_method(const struct ov_bus_server *s,
+					       const char *name, size_t *idx)
 {
 	for (size_t i = 0; i < s->opts.n_methods; i++) {
 		if (strcmp(s->opts.methods[i].name, name) == 0) {
@@ -134,8 +139,7 @@ enum ov_err ov_bus_fail(struct ov_bus_reply *rep, enum ov_err e,
 	return e;
 }
 
-enum ov_err ov_pb_pack(const ProtobufCMessage *msg, uint8_t **buf,
-		       size_t *len)
+enum ov_err ov_pb_pack(const ProtobufCMessage *msg, uint8_t **buf, size_t *len)
 {
 	size_t n = protobuf_c_message_get_packed_size(msg);
 	uint8_t *p = malloc(n ? n : 1);
@@ -239,8 +243,8 @@ static nng_msg *serve_one(struct ov_bus_server *s, nng_msg *in)
 			     OV_LS("code", ov_err_name(e)),
 			     OV_LS("message", rep.message));
 out:;
-	nng_msg *reply = encode_reply(e, rep.message, rid, rep.body,
-				      rep.body_len);
+	nng_msg *reply =
+		encode_reply(e, rep.message, rid, rep.body, rep.body_len);
 	free(rep.body);
 	if (env)
 		ov__envelope__free_unpacked(env, NULL);
@@ -466,7 +470,8 @@ unsigned ov_bus_server_drain(struct ov_bus_server *s, unsigned timeout_ms)
 		/* A handler that outlived the time-out may never return: do
 		 * not wait for it here. ov_bus_server_free would; a process
 		 * that is exiting does not call it. */
-		ov_log_warn("bus.drain_timeout", OV_LI("busy", (long long)left));
+		ov_log_warn("bus.drain_timeout",
+			    OV_LI("busy", (long long)left));
 		s->stuck = true;
 		return left;
 	}
@@ -520,9 +525,9 @@ struct ov_bus_client {
 	/* Pipes counted in peers: nng 1.5 may report the removal of a pipe
 	 * whose addition it never reported (a handshake that failed). */
 	uint32_t pipe_ids[64];
-	atomic_uint timeouts;	     /* in a row */
+	atomic_uint timeouts;		 /* in a row */
 	atomic_uint_fast64_t open_until; /* breaker, ov_now_ms() */
-	atomic_bool probing;	     /* one call lets the breaker half-open */
+	atomic_bool probing; /* one call lets the breaker half-open */
 };
 
 static void pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
@@ -558,8 +563,8 @@ static bool have_peer(struct ov_bus_client *c, uint32_t deadline_ms)
 	uint64_t grace_end = c->created_ms + CONNECT_GRACE_MS;
 	if (now >= grace_end)
 		return false;
-	uint64_t until = now + deadline_ms < grace_end ? now + deadline_ms
-						       : grace_end;
+	uint64_t until =
+		now + deadline_ms < grace_end ? now + deadline_ms : grace_end;
 	pthread_mutex_lock(&c->peer_lock);
 	while (atomic_load(&c->peers) == 0 && ov_now_ms() < until) {
 		struct timespec ts;
@@ -629,7 +634,8 @@ enum ov_err ov_bus_client_new(const struct ov_bus_client_opts *opts,
 			    c->opts.max_msg * OV_BUS_HARD_FACTOR);
 	/* Calls end at their deadline; resending within it is pointless
 	 * except when a pipe closes, which nng handles by itself. */
-	nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+	nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME,
+			  NNG_DURATION_INFINITE);
 	nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_POST, pipe_cb, c);
 	nng_pipe_notify(c->sock, NNG_PIPE_EV_REM_POST, pipe_cb, c);
 	e = ov_cfg_each_url(c->opts.urls, dial_one, c);
@@ -703,19 +709,18 @@ static bool breaker_admit(struct ov_bus_client *c, bool *probe)
 	return false;
 }
 
-static void breaker_record(struct ov_bus_client *c, bool timed_out,
-			   bool probe)
+static void breaker_record(struct ov_bus_client *c, bool timed_out, bool probe)
 {
 	if (!timed_out) {
 		atomic_store(&c->timeouts, 0);
 		atomic_store(&c->open_until, 0);
-	} else if (probe ||
-		   atomic_fetch_add(&c->timeouts, 1) + 1 >=
-			   c->opts.breaker_after) {
+	} else if (probe || atomic_fetch_add(&c->timeouts, 1) + 1 >=
+				    c->opts.breaker_after) {
 		atomic_store(&c->open_until,
 			     ov_now_ms() + c->opts.breaker_open_ms);
-		ov_log_warn("bus.breaker_open", OV_LS("urls", c->opts.urls),
-			    OV_LI("open_ms", (long long)c->opts.breaker_open_ms));
+		ov_log_warn(
+			"bus.breaker_open", OV_LS("urls", c->opts.urls),
+			OV_LI("open_ms", (long long)c->opts.breaker_open_ms));
 	}
 	if (probe)
 		atomic_store(&c->probing, false);
@@ -757,8 +762,8 @@ static enum ov_err roundtrip(struct ov_bus_client *c, nng_msg *m,
 	uint64_t waited = ov_now_ms() - t_call;
 	if (waited >= deadline_ms) {
 		nng_msg_free(m);
-		e = result(res, OV_ETIMEDOUT, "%s: no connection within deadline",
-			   c->opts.urls);
+		e = result(res, OV_ETIMEDOUT,
+			   "%s: no connection within deadline", c->opts.urls);
 		goto out;
 	}
 	deadline_ms -= (uint32_t)waited;
@@ -774,9 +779,8 @@ static enum ov_err roundtrip(struct ov_bus_client *c, nng_msg *m,
 		goto out;
 	}
 	uint64_t spent = ov_now_ms() - t0;
-	nng_duration left = spent >= deadline_ms
-				    ? 1
-				    : (nng_duration)(deadline_ms - spent);
+	nng_duration left =
+		spent >= deadline_ms ? 1 : (nng_duration)(deadline_ms - spent);
 	nng_aio_set_timeout(aio, left);
 	nng_ctx_recv(ctx, aio);
 	nng_aio_wait(aio);
@@ -787,8 +791,8 @@ static enum ov_err roundtrip(struct ov_bus_client *c, nng_msg *m,
 		goto out;
 	}
 	nng_msg *r = nng_aio_get_msg(aio);
-	Ov__Reply *rep = ov__reply__unpack(NULL, nng_msg_len(r),
-					   nng_msg_body(r));
+	Ov__Reply *rep =
+		ov__reply__unpack(NULL, nng_msg_len(r), nng_msg_body(r));
 	nng_msg_free(r);
 	if (!rep) {
 		e = result(res, OV_EINTERNAL, "reply is not an ov.Reply");
@@ -797,8 +801,7 @@ static enum ov_err roundtrip(struct ov_bus_client *c, nng_msg *m,
 	e = rep->status ? ov_err_from_code((int)rep->status->code)
 			: OV_EINTERNAL;
 	result(res, e, "%s",
-	       rep->status && rep->status->message ? rep->status->message
-						   : "");
+	       rep->status && rep->status->message ? rep->status->message : "");
 	if (rep->body.len) {
 		res->body = malloc(rep->body.len);
 		if (res->body) {
@@ -817,9 +820,8 @@ out:
 	return e;
 }
 
-enum ov_err ov_bus_client_send_raw(struct ov_bus_client *c,
-				   const uint8_t *raw, size_t len,
-				   uint32_t deadline_ms,
+enum ov_err ov_bus_client_send_raw(struct ov_bus_client *c, const uint8_t *raw,
+				   size_t len, uint32_t deadline_ms,
 				   struct ov_bus_result *res)
 {
 	nng_msg *m;
@@ -977,8 +979,7 @@ enum ov_err ov_bus_sub_recv(struct ov_bus_sub *s, unsigned timeout_ms,
 	nng_msg *m;
 	int rv;
 
-	nng_socket_set_ms(s->sock, NNG_OPT_RECVTIMEO,
-			  (nng_duration)timeout_ms);
+	nng_socket_set_ms(s->sock, NNG_OPT_RECVTIMEO, (nng_duration)timeout_ms);
 	if ((rv = nng_recvmsg(s->sock, &m, 0)) != 0)
 		return from_nng(rv);
 	const char *body = nng_msg_body(m);
@@ -986,7 +987,8 @@ enum ov_err ov_bus_sub_recv(struct ov_bus_sub *s, unsigned timeout_ms,
 	const char *nul = memchr(body, '\0', n);
 	if (!nul || (size_t)(nul - body) >= topic_size) {
 		nng_msg_free(m);
-		ov_log_warn("bus.event_malformed", OV_LI("bytes", (long long)n));
+		ov_log_warn("bus.event_malformed",
+			    OV_LI("bytes", (long long)n));
 		return OV_EINVAL;
 	}
 	size_t tl = (size_t)(nul - body);

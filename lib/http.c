@@ -45,6 +45,10 @@ static const char *status_title(int status)
 		return "Precondition Failed";
 	case 413:
 		return "Content Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 422:
+		return "Unprocessable Content";
 	case 429:
 		return "Too Many Requests";
 	case 503:
@@ -135,6 +139,12 @@ void ov_http_problem_code(struct ov_http_response *res, int status,
 const char *ov_http_header(const struct ov_http_request *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *ov_http_query(const struct ov_http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
+					   name);
 }
 
 void ov_http_client_ip(const struct ov_http_request *req, char *out,

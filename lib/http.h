@@ -66,6 +66,8 @@ void ov_http_reply(struct ov_http_response *res, int status,
 /* The value of a request header, or NULL. */
 const char *ov_http_header(const struct ov_http_request *req, const char *name);
 
+/* The value of a query-string argument, or NULL. */
+const char *ov_http_query(const struct ov_http_request *req, const char *name);
 /* The peer's address as text ("127.0.0.1"), or "" when unknown. */
 void ov_http_client_ip(const struct ov_http_request *req, char *out,
 		       size_t size);

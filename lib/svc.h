@@ -65,7 +65,7 @@ struct ov_svc_rt {
 	char instance[96];
 	atomic_bool ready;
 	atomic_bool started; /* between start() and stop() */
-	void *state; /* the service's own */
+	void *state;	     /* the service's own */
 };
 
 int ov_svc_main(const struct ov_svc *svc, int argc, char **argv);

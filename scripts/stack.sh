@@ -5,6 +5,7 @@
 #   stack.sh run              start, print, wait for Ctrl-C/SIGTERM, stop
 #   stack.sh up | down        start in the background / stop everything
 #   stack.sh status           what runs
+#   stack.sh demo             create the demo tenant (run does it)
 #   stack.sh start NAME       start one process (router, kamailio, ...)
 #   stack.sh stop NAME        SIGTERM one process and wait for it
 #
@@ -159,7 +160,9 @@ start_service() {
 	local envs=(OV_BUS_LISTEN="$(bus_url "$s")"
 		OV_HTTP_PORT="${HTTP_PORT[$s]}" OV_HTTP_ADDR=127.0.0.1)
 	case $s in
-	registrar | admin | notify) envs+=(OV_DB_URL="$DB_URL") ;;
+	registrar | notify) envs+=(OV_DB_URL="$DB_URL") ;;
+	admin) envs+=(OV_DB_URL="$DB_URL"
+		OV_ADMIN_EVENTS_URL="$(bus_url admin-events)") ;;
 	ivr) envs+=(OV_RTPENGINE_NG="udp:127.0.0.1:$NG_PORT") ;;
 	esac
 	spawn "$s" env "${envs[@]}" "$BIN/ov-$s"
@@ -260,6 +263,44 @@ status() {
 	return $rc
 }
 
+# demo: an operator key and a demo tenant, kept in $RUN/demo.env across
+# runs (the database persists there too) and added to stack.env.
+DEMO_NUMBER=${OV_DEMO_NUMBER:-06 9999 0000}
+demo() {
+	local f=$RUN/demo.env key id pw out
+	local db="$DB_URL"
+	if [ -f "$f" ] && grep -q '^OV_DEMO_TENANT_ID=' "$f"; then
+		id=$(sed -n 's/^OV_DEMO_TENANT_ID=//p' "$f")
+		if psql "$db" -tAc "SELECT 1 FROM admin.tenants WHERE id = '$id' AND state <> 'deleted'" | grep -q 1; then
+			cat "$f" >>"$RUN/stack.env"
+			return 0
+		fi
+	fi
+	key=$("$BIN/ovctl" --env "$RUN/stack.env" apikey create demo 2>/dev/null) || {
+		echo "stack: could not create the demo operator key" >&2
+		return 1
+	}
+	out=$(curl -sS -X POST -H "Authorization: Bearer $key" \
+		-H 'Content-Type: application/json' \
+		-d "{\"company_name\":\"Demo Srl\",\"number\":\"$DEMO_NUMBER\",\"admin_email\":\"admin@demo.example\"}" \
+		"http://127.0.0.1:${HTTP_PORT[admin]}/v1/tenants")
+	id=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' <<<"$out" 2>/dev/null) || {
+		echo "stack: could not create the demo tenant: $out" >&2
+		return 1
+	}
+	# The admin's temporary password, as the activation mail carries it.
+	pw=$(psql "$db" -tAc "SELECT params->>'password' FROM admin.outbox WHERE tenant_id = '$id' AND kind = 'admin_activation' ORDER BY id LIMIT 1")
+	{
+		echo "OV_DEMO_OPERATOR_KEY=$key"
+		echo "OV_DEMO_TENANT_ID=$id"
+		echo "OV_DEMO_NUMBER=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["number"])' <<<"$out")"
+		echo "OV_DEMO_ADMIN_USERNAME=Amministratore"
+		echo "OV_DEMO_ADMIN_PASSWORD=$pw"
+	} >"$f"
+	chmod 600 "$f"
+	cat "$f" >>"$RUN/stack.env"
+}
+
 summary() {
 	cat <<EOT
 
@@ -273,9 +314,21 @@ EOT
 		printf '  %-16s bus %s, http://127.0.0.1:%s/metrics\n' \
 			"ov-$s" "$(bus_url "$s")" "${HTTP_PORT[$s]}"
 	done
+	if [ -f "$RUN/demo.env" ]; then
+		# shellcheck disable=SC1091
+		. "$RUN/demo.env"
+		cat <<EOT
+
+  Demo tenant "Demo Srl", fixed number $OV_DEMO_NUMBER:
+    admin login      number $OV_DEMO_NUMBER, username $OV_DEMO_ADMIN_USERNAME,
+                     temporary password $OV_DEMO_ADMIN_PASSWORD (change it at first login)
+    operator API key $OV_DEMO_OPERATOR_KEY
+    REST API         http://127.0.0.1:${HTTP_PORT[admin]}/v1/ (docs: /v1/openapi.json)
+EOT
+	fi
 	cat <<EOT
 
-  Every address is in $RUN/stack.env.
+  Every address and credential is in $RUN/stack.env.
   Check the services:  $BIN/ovctl --env $RUN/stack.env ping all
   Stop:                Ctrl-C
 EOT
@@ -290,13 +343,20 @@ run)
 	fi
 	trap 'trap - INT TERM; echo; echo "stack: stopping"; down; exit 0' INT TERM
 	up
+	demo || { down; exit 1; }
 	summary
 	"$BIN/ovctl" --env "$RUN/stack.env" ping all || true
-	# Wait until told to stop; wake up to notice a crashed process.
+	# Wait until told to stop; wake up to notice a crashed process
+	# (said once; `scripts/stack.sh start NAME` brings it back).
+	declare -A told=()
 	while true; do
 		for p in "${PROCS[@]}"; do
-			pid_of "$p" >/dev/null ||
+			if pid_of "$p" >/dev/null; then
+				told[$p]=""
+			elif [ -z "${told[$p]:-}" ]; then
 				echo "stack: $p is not running; see $LOG/$p.log" >&2
+				told[$p]=1
+			fi
 		done
 		sleep 5 &
 		wait $! || true
@@ -305,6 +365,7 @@ run)
 up) up ;;
 down) down ;;
 status) status ;;
+demo) demo ;;
 start)
 	prepare
 	start_one "${2:?start what}"

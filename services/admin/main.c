@@ -1,11 +1,74 @@
-/* ov-admin: holds tenant configuration behind the REST API. */
+/* ov-admin: tenants, people, login and configuration behind a REST API. */
 #include <stdlib.h>
 
+#include <sodium.h>
+
+#include "admin.h"
 #include "admin.pb-c.h"
+#include "handlers.h"
+#include "store.h"
 #include "svc.h"
 
 extern const struct ov_migration admin_migrations[];
 extern const size_t admin_n_migrations;
+
+static struct admin app;
+
+static const struct ov_cfg_var vars[] = {
+	OV_CFG_URLS("OV_ADMIN_EVENTS_URL", NULL,
+		    "PUB URLs where config.applied events go out",
+		    &app.cfg.events_url),
+	OV_CFG_STR("OV_SIP_DOMAIN_SUFFIX", "sip.ovunque.test",
+		   "tenants' SIP domains are <id>.<this>", &app.cfg.sip_suffix),
+	OV_CFG_INT("OV_ADMIN_DB_POOL", "8", "database connections",
+		   &app.cfg.db_pool, 1, 64),
+	OV_CFG_INT("OV_TOKEN_TTL_S", "43200", "how long a login lasts (s)",
+		   &app.cfg.token_ttl_s, 60, 30 * 86400),
+	OV_CFG_INT("OV_RESET_TTL_S", "1800",
+		   "how long a password reset code is valid (s)",
+		   &app.cfg.reset_ttl_s, 60, 86400),
+	OV_CFG_INT("OV_PWHASH_OPS", "2", "Argon2id passes", &app.cfg.pwhash_ops,
+		   1, 10),
+	OV_CFG_INT("OV_PWHASH_MEM_KB", "19456",
+		   "Argon2id memory per hash (KiB)", &app.cfg.pwhash_mem_kb,
+		   8192, 1048576),
+	OV_CFG_INT("OV_ADMIN_MAX_JSON", "65536",
+		   "largest JSON request body (bytes)", &app.cfg.max_json, 1024,
+		   1048576),
+	OV_CFG_INT("OV_ADMIN_MAX_PHOTO", "262144",
+		   "largest profile photo (bytes)", &app.cfg.max_photo, 1024,
+		   1048576),
+};
+
+static enum ov_err start(struct ov_svc_rt *rt)
+{
+	if (sodium_init() < 0 || admin_openapi_check() != OV_OK)
+		return OV_EINTERNAL;
+	app.pool = ov_db_pool_open(rt->cfg.db_url, (size_t)app.cfg.db_pool,
+				   admin_stmts, admin_n_stmts);
+	if (!app.pool)
+		return OV_EEXHAUSTED;
+	if (ov_bus_pub_open(app.cfg.events_url, &app.pub) != OV_OK)
+		return OV_EUNAVAIL;
+	if (!admin_password_hash(&app, "no account has this password",
+				 app.dummy_hash, sizeof(app.dummy_hash)))
+		return OV_EEXHAUSTED;
+	rt->state = &app;
+	return OV_OK;
+}
+
+static void stop(struct ov_svc_rt *rt)
+{
+	(void)rt;
+	ov_bus_pub_close(app.pub);
+	ov_db_pool_close(app.pool);
+}
+
+static bool http(const struct ov_http_request *req,
+		 struct ov_http_response *res, struct ov_svc_rt *rt)
+{
+	return admin_http(req, res, rt->state);
+}
 
 static enum ov_err health(struct ov_svc_rt *rt, uint8_t **buf, size_t *len)
 {
@@ -25,9 +88,16 @@ int main(int argc, char **argv)
 {
 	const struct ov_svc svc = {
 		.name = "admin",
+		.vars = vars,
+		.n_vars = sizeof(vars) / sizeof(vars[0]),
+		.methods = admin_methods,
+		.n_methods = admin_n_methods,
 		.schema = "admin",
 		.migrations = admin_migrations,
 		.n_migrations = admin_n_migrations,
+		.start = start,
+		.stop = stop,
+		.http = http,
 		.health = health,
 		.ready = ready,
 	};

@@ -178,6 +178,7 @@ def test_replicas_migrate_a_schema_exactly_once(stack):
     try:
         for i in range(3):
             env = dict(os.environ, OV_DB_URL=url,
+                       OV_ADMIN_EVENTS_URL=f"ipc://{stack.run_dir}/bus/mig-ev{i}.ipc",
                        OV_BUS_LISTEN=f"ipc://{stack.run_dir}/bus/mig{i}.ipc",
                        OV_HTTP_PORT=str(stack.base + 20 + i))
             procs.append(subprocess.Popen([os.path.join(BIN, "ov-admin")],

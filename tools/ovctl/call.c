@@ -78,7 +78,7 @@ int ovctl_call(const struct ovctl_opts *o, int argc, char **argv)
 	printf("%s %s\n", ov_err_name(res.err), res.message);
 	rc = res.err == OV_OK ? 0 : 1;
 	ov_bus_result_free(&res);
-	ov_bus_client_free(c);
+	ovctl_client_done(c);
 out:
 	free(raw);
 	return rc;

@@ -15,7 +15,15 @@ bool ovctl_uint(const char *s, unsigned lo, unsigned hi, unsigned *out);
  * message) when the name or its URL is unknown. */
 struct ov_bus_client *ovctl_client(const char *service);
 
+/* Ends a command's use of a client. ovctl exits right after, so the
+ * socket is left to the exit: nng 1.5's REQ close can hang when the
+ * peer went away with requests pending (nng issue #648). */
+void ovctl_client_done(struct ov_bus_client *c);
+
 int ovctl_ping(const struct ovctl_opts *o, int argc, char **argv);
 int ovctl_call(const struct ovctl_opts *o, int argc, char **argv);
+int ovctl_apikey(const struct ovctl_opts *o, int argc, char **argv);
+int ovctl_watch(const struct ovctl_opts *o, int argc, char **argv);
+int ovctl_snapshot(const struct ovctl_opts *o, int argc, char **argv);
 
 #endif

@@ -3,6 +3,9 @@
  *
  *   ovctl ping <service|all> [--delay-ms N] [--count N] [--concurrency N]
  *   ovctl call <service> <method> [--raw-hex HEX | --raw-size N]
+ *   ovctl apikey create NAME
+ *   ovctl watch [--count N] [--timeout-ms T]
+ *   ovctl snapshot --tenant ID [--version N]
  *
  * Common options: --env FILE (stack.env), --deadline-ms N.
  */
@@ -26,6 +29,13 @@ static void usage(FILE *f)
 		"  call <service> <method> [--raw-hex HEX | --raw-size N]\n"
 		"        one bus request with an empty body, or raw bytes\n"
 		"        instead of an envelope; prints the status.\n"
+		"  apikey create NAME\n"
+		"        a new operator API key for the admin REST API,\n"
+		"        printed once on stdout.\n"
+		"  watch [--count N] [--timeout-ms T]\n"
+		"        prints config.applied events as tenants apply.\n"
+		"  snapshot --tenant ID [--version N]\n"
+		"        prints a tenant's applied configuration (latest).\n"
 		"\n"
 		"services: router registrar ivr admin notify\n"
 		"Service URLs come from OV_<SERVICE>_URL, else from stack.env\n"
@@ -65,6 +75,12 @@ int main(int argc, char **argv)
 	const char *cmd = argv[i++];
 	if (strcmp(cmd, "ping") == 0)
 		return ovctl_ping(&o, argc - i, argv + i);
+	if (strcmp(cmd, "watch") == 0)
+		return ovctl_watch(&o, argc - i, argv + i);
+	if (strcmp(cmd, "snapshot") == 0)
+		return ovctl_snapshot(&o, argc - i, argv + i);
+	if (strcmp(cmd, "apikey") == 0)
+		return ovctl_apikey(&o, argc - i, argv + i);
 	if (strcmp(cmd, "call") == 0)
 		return ovctl_call(&o, argc - i, argv + i);
 	fprintf(stderr, "ovctl: unknown command \"%s\"\n", cmd);

@@ -123,7 +123,7 @@ static bool ping_show(const struct ovctl_opts *o, const char *svc,
 	ov__ping_reply__free_unpacked(r, NULL);
 out:
 	ov_bus_result_free(&res);
-	ov_bus_client_free(c);
+	ovctl_client_done(c);
 	return up;
 }
 
@@ -166,7 +166,7 @@ static int ping_load(const struct ovctl_opts *o, const char *svc,
 			break;
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(t[i], NULL);
-	ov_bus_client_free(l.c);
+	ovctl_client_done(l.c);
 	printf("sent=%u", count);
 	for (int e = 0; e < OV_ERR_COUNT; e++)
 		printf(" %s=%u", ov_err_name((enum ov_err)e),

@@ -1,0 +1,148 @@
+/*
+ * The admin service: tenants, people, login, configuration drafts and
+ * apply, behind a REST API. This header is what the handler files share.
+ */
+#ifndef ADMIN_H
+#define ADMIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "bus.h"
+#include "db.h"
+#include "http.h"
+#include "json.h"
+#include "route.h"
+
+struct admin_cfg {
+	const char *events_url; /* PUB: config.applied */
+	const char *sip_suffix; /* tenant SIP domains: <id8>.<suffix> */
+	int db_pool;
+	int token_ttl_s;
+	int reset_ttl_s;
+	int pwhash_ops;
+	int pwhash_mem_kb;
+	int max_json; /* request bodies, photo aside */
+	int max_photo;
+};
+
+struct admin {
+	struct admin_cfg cfg;
+	/* Verified against when an account does not exist, so that both
+	 * answers take the same time (crypto_pwhash_STRBYTES). */
+	char dummy_hash[128];
+	struct ov_db_pool *pool;
+	struct ov_bus_pub *pub;
+};
+
+enum admin_role {
+	ROLE_OPERATOR = 1,
+	ROLE_ADMIN = 2, /* a tenant's administrator */
+	ROLE_USER = 4,
+	ROLE_PUBLIC = 8, /* no credentials needed */
+};
+
+/* One REST request while a handler runs. */
+struct admin_req {
+	struct admin *app;
+	const struct ov_http_request *http;
+	struct ov_http_response *res;
+	struct ov_route_match m;
+	struct ov_db *db; /* acquired for the request */
+	json_t *body;	  /* parsed JSON object, when the route takes one */
+	/* Who is asking: from the credentials, never from the body. */
+	enum admin_role role;
+	char actor[64];	    /* "operator:<key>" or "user:<id>" */
+	char tenant_id[40]; /* "" for an operator */
+	char user_id[40];
+	char client_ip[64];
+};
+
+typedef void (*admin_handler_fn)(struct admin_req *r);
+
+struct admin_route {
+	admin_handler_fn fn;
+	unsigned roles;		/* who may call it */
+	bool json_body;		/* parse the body as a JSON object */
+	bool while_must_change; /* allowed before the first password change */
+};
+
+/* Responses. admin_json takes the reference to v. */
+void admin_json(struct admin_req *r, int status, json_t *v);
+void admin_fail(struct admin_req *r, int status, enum ov_err e,
+		const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+void admin_fail_code(struct admin_req *r, int status, const char *code,
+		     const char *field, const char *detail);
+/* A store error: 404 for not found, 409 for conflicts, 503, 500. */
+void admin_fail_store(struct admin_req *r, enum ov_err e, const char *what);
+/* Checks the body against fields; answers 400 naming the field. */
+bool admin_body_ok(struct admin_req *r, const struct ov_json_field *f,
+		   size_t n);
+const char *admin_str(const struct admin_req *r, const char *field);
+
+/* A well-formed UUID (ids in paths are checked before any query). */
+bool admin_uuid_ok(const char *s);
+
+/* Appends an audit record in the request's transaction or alone. */
+enum ov_err admin_audit(struct admin_req *r, const char *tenant_id,
+			const char *action, const char *target, json_t *detail);
+
+/* Handlers, by file. */
+void tenants_create(struct admin_req *r);
+void tenants_list(struct admin_req *r);
+void tenants_get(struct admin_req *r);
+void tenants_patch(struct admin_req *r);
+void tenants_delete(struct admin_req *r);
+void tenants_suspend(struct admin_req *r);
+void tenants_resume(struct admin_req *r);
+
+void users_list(struct admin_req *r);
+void users_create(struct admin_req *r);
+void users_get(struct admin_req *r);
+void users_patch(struct admin_req *r);
+void users_delete(struct admin_req *r);
+
+void me_get(struct admin_req *r);
+void me_patch(struct admin_req *r);
+void me_photo_put(struct admin_req *r);
+void me_photo_get(struct admin_req *r);
+void me_photo_delete(struct admin_req *r);
+void me_consent_put(struct admin_req *r);
+
+void config_draft_get(struct admin_req *r);
+void config_templates(struct admin_req *r);
+void config_ringing_put(struct admin_req *r);
+void config_forwarding_put(struct admin_req *r);
+void config_message_put(struct admin_req *r);
+void config_apply(struct admin_req *r);
+
+void audit_list(struct admin_req *r);
+
+void auth_login(struct admin_req *r);
+void auth_logout(struct admin_req *r);
+void auth_password(struct admin_req *r);
+void auth_forgot(struct admin_req *r);
+void auth_reset(struct admin_req *r);
+
+/* Credentials: random tokens and their stored hashes. */
+#define ADMIN_TOKEN_BYTES 32
+void admin_token_new(const char *prefix, char *out, size_t out_len);
+void admin_token_hash(const char *token, unsigned char hash[32]);
+/* Argon2id with the configured cost; false when out of memory. */
+bool admin_password_hash(const struct admin *app, const char *pw, char *out,
+			 size_t out_len);
+bool admin_password_verify(const char *hash, const char *pw);
+
+/* The HTTP entry point (lib/http.c calls it for every non-built-in
+ * route) and the route table (for the OpenAPI check). */
+bool admin_http(const struct ov_http_request *req, struct ov_http_response *res,
+		void *arg);
+extern const struct ov_route admin_routes[];
+/* Every route is in the embedded OpenAPI document; logs what is not. */
+enum ov_err admin_openapi_check(void);
+extern const size_t admin_n_routes;
+
+#endif

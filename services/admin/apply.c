@@ -1,0 +1,345 @@
+/*
+ * "Aggiorna Configurazione": validates the whole draft, writes an
+ * immutable version, activates new users (their activation mails go in
+ * the same transaction), publishes config.applied and answers the
+ * version with a readable diff. Applies of one tenant are serialised by
+ * a row lock on the tenant; an unchanged draft changes nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "admin.h"
+#include "admin.pb-c.h"
+#include "log.h"
+#include "policy.h"
+#include "snapshot.h"
+#include "templates.h"
+
+struct apply_ctx {
+	struct admin_req *r;
+	json_t *doc;	  /* the new document */
+	json_t *activate; /* ids of draft users to activate */
+	char field[96];	  /* what is wrong, for the answer */
+	char why[192];
+};
+
+static bool fail(struct apply_ctx *a, const char *field, const char *why)
+{
+	snprintf(a->field, sizeof(a->field), "%s", field);
+	snprintf(a->why, sizeof(a->why), "%s", why);
+	return false;
+}
+
+/* Reads one JSON column. */
+static json_t *col(PGresult *res, int row, int c)
+{
+	return json_loads(PQgetvalue(res, row, c), 0, NULL);
+}
+
+/* Resolves ringing members against the people: each user member must
+ * still exist; members get name and extension for the router. */
+static bool resolve_members(struct apply_ctx *a, json_t *ringing,
+			    const json_t *users, const char *line_name)
+{
+	json_t *members = json_object_get(ringing, "members");
+
+	for (size_t i = 0; i < json_array_size(members); i++) {
+		json_t *m = json_array_get(members, i);
+		const char *type =
+			json_string_value(json_object_get(m, "type"));
+		if (strcmp(type, "main_line") == 0) {
+			json_object_set_new(m, "name", json_string(line_name));
+			continue;
+		}
+		const char *id = json_string_value(json_object_get(m, "id"));
+		const json_t *u = NULL;
+		for (size_t j = 0; !u && j < json_array_size(users); j++) {
+			const json_t *x = json_array_get(users, j);
+			if (strcmp(json_string_value(json_object_get(x, "id")),
+				   id) == 0)
+				u = x;
+		}
+		if (!u) {
+			char f[48];
+			snprintf(f, sizeof(f), "ringing.members[%zu]", i);
+			return fail(a, f,
+				    "names a user who has since been removed");
+		}
+		json_object_set(m, "name", json_object_get(u, "name"));
+		json_object_set(m, "extension",
+				json_object_get(u, "extension"));
+	}
+	if (json_array_size(members) == 0)
+		return fail(a, "ringing.members", "nobody would ring");
+	return true;
+}
+
+static bool messages_ok(struct apply_ctx *a, const json_t *messages)
+{
+	const char *kind;
+	json_t *m;
+	char f[64], why[160];
+
+	json_object_foreach((json_t *)messages, kind, m)
+	{
+		if (!json_is_true(json_object_get(m, "enabled")))
+			continue;
+		const struct tpl *t = tpl_find(
+			json_string_value(json_object_get(m, "template_id")));
+		if (!t)
+			return fail(a, "messages", "unknown template");
+		if (tpl_values_check(t, json_object_get(m, "values"), true, f,
+				     sizeof(f), why, sizeof(why)) != OV_OK) {
+			char full[96];
+			snprintf(full, sizeof(full), "messages.%s.%s", kind, f);
+			return fail(a, full, why);
+		}
+	}
+	return true;
+}
+
+/* Builds the document from the tenant, the people and the draft. */
+static enum ov_err build(struct apply_ctx *a)
+{
+	struct admin_req *r = a->r;
+	PGresult *t = NULL, *d = NULL, *u = NULL, *l = NULL;
+	const char *p[] = {r->tenant_id};
+	enum ov_err e;
+
+	if ((e = ov_db_exec(r->db, "apply_lock", 1, p, &t)) != OV_OK ||
+	    (e = ov_db_exec(r->db, "apply_draft", 1, p, &d)) != OV_OK ||
+	    (e = ov_db_exec(r->db, "apply_users", 1, p, &u)) != OV_OK ||
+	    (e = ov_db_exec(r->db, "apply_main_line", 1, p, &l)) != OV_OK)
+		goto out;
+	if (PQntuples(t) != 1 || PQntuples(d) != 1) {
+		e = OV_ENOTFOUND;
+		goto out;
+	}
+	json_t *users = json_array();
+	a->activate = json_array();
+	for (int i = 0; i < PQntuples(u); i++) {
+		json_array_append_new(
+			users, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id",
+					 PQgetvalue(u, i, 0), "name",
+					 PQgetvalue(u, i, 1), "username",
+					 PQgetvalue(u, i, 2), "extension",
+					 PQgetvalue(u, i, 3), "email",
+					 PQgetvalue(u, i, 4)));
+		if (strcmp(PQgetvalue(u, i, 5), "draft") == 0)
+			json_array_append_new(a->activate,
+					      json_string(PQgetvalue(u, i, 0)));
+	}
+	json_t *ringing = col(d, 0, 0);
+	a->doc = json_pack(
+		"{s:s, s:s, s:s, s:s, s:b, s:b, s:i, s:o, s:o, s:o, s:o}",
+		"number", PQgetvalue(t, 0, 0), "timezone", PQgetvalue(t, 0, 1),
+		"sip_domain", PQgetvalue(t, 0, 2), "language",
+		PQgetvalue(t, 0, 3), "allow_international",
+		PQgetvalue(t, 0, 4)[0] == 't', "allow_premium",
+		PQgetvalue(t, 0, 5)[0] == 't', "max_calls",
+		(int)strtol(PQgetvalue(t, 0, 6), NULL, 10), "users", users,
+		"ringing", ringing, "forwarding", col(d, 0, 1), "messages",
+		col(d, 0, 2));
+	if (!a->doc) {
+		e = OV_EEXHAUSTED;
+		goto out;
+	}
+	if (!resolve_members(a, ringing, users,
+			     PQntuples(l) ? PQgetvalue(l, 0, 0) : "") ||
+	    !messages_ok(a, json_object_get(a->doc, "messages")))
+		e = OV_EINVAL;
+out:
+	PQclear(t);
+	PQclear(d);
+	PQclear(u);
+	PQclear(l);
+	return e;
+}
+
+static void rand_bytes(void *buf, size_t n)
+{
+	randombytes_buf(buf, n);
+}
+
+/* Activates one draft user: a temporary password, and the seed's
+ * "Attivazione Utenza" mail with it. */
+static enum ov_err activate(struct admin_req *r, const char *id,
+			    const char *number, const char *language)
+{
+	char pw[16], hash[crypto_pwhash_STRBYTES];
+	PGresult *res = NULL;
+	enum ov_err e;
+
+	if (admin_password_generate(pw, sizeof(pw), rand_bytes) != OV_OK ||
+	    !admin_password_hash(r->app, pw, hash, sizeof(hash)))
+		return OV_EEXHAUSTED;
+	const char *p[] = {id, r->tenant_id, hash};
+	e = ov_db_exec(r->db, "user_activate", 3, p, &res);
+	PQclear(res);
+	res = NULL;
+	const char *q[] = {id, r->tenant_id};
+	if (e == OV_OK)
+		e = ov_db_exec(r->db, "user_mail_info", 2, q, &res);
+	if (e == OV_OK) {
+		json_t *params = json_pack("{s:s, s:s, s:s, s:s}", "username",
+					   PQgetvalue(res, 0, 2), "password",
+					   pw, "number", number, "name",
+					   PQgetvalue(res, 0, 4));
+		size_t len;
+		char *ps = ov_json_dump(params, &len);
+		json_decref(params);
+		const char *o[] = {r->tenant_id, "user_activation",
+				   PQgetvalue(res, 0, 0), language, ps};
+		PGresult *ores = NULL;
+		e = ps ? ov_db_exec(r->db, "outbox_insert", 5, o, &ores)
+		       : OV_EEXHAUSTED;
+		PQclear(ores);
+		if (ps)
+			sodium_memzero(ps, len);
+		free(ps);
+	}
+	PQclear(res);
+	sodium_memzero(pw, sizeof(pw));
+	return e;
+}
+
+static void publish(struct admin_req *r, uint32_t version, uint64_t seq)
+{
+	Ov__Admin__ConfigApplied ev = OV__ADMIN__CONFIG_APPLIED__INIT;
+	uint8_t *buf;
+	size_t len;
+
+	ev.tenant_id = r->tenant_id;
+	ev.version = version;
+	ev.seq = seq;
+	if (ov_pb_pack(&ev.base, &buf, &len) != OV_OK)
+		return;
+	/* PUB can drop; subscribers also poll snapshot.changes. */
+	if (ov_bus_publish(r->app->pub, "config.applied", buf, len) != OV_OK)
+		ov_log_warn("apply.publish_failed",
+			    OV_LS("tenant", r->tenant_id));
+	free(buf);
+}
+
+void config_apply(struct admin_req *r)
+{
+	struct apply_ctx a = {.r = r};
+	PGresult *res = NULL;
+	json_t *old = NULL;
+	uint8_t *snap = NULL;
+	size_t snap_len = 0;
+	char digest[65], *doc_text = NULL, *snap_hex = NULL;
+	unsigned char h[32];
+	uint32_t version = 1;
+	uint64_t seq = 0;
+	enum ov_err e = ov_db_begin(r->db);
+
+	if (e == OV_OK)
+		e = build(&a);
+	if (e == OV_EINVAL) {
+		ov_db_rollback(r->db);
+		admin_fail(r, 422, OV_EINVAL, a.field, "%s %s", a.field, a.why);
+		goto done;
+	}
+	if (e != OV_OK)
+		goto fail;
+	size_t doc_len;
+	/* Sorted keys: the same settings always give the same digest. */
+	doc_text = json_dumps(a.doc, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!doc_text) {
+		e = OV_EEXHAUSTED;
+		goto fail;
+	}
+	doc_len = strlen(doc_text);
+	crypto_hash_sha256(h, (unsigned char *)doc_text, doc_len);
+	sodium_bin2hex(digest, sizeof(digest), h, sizeof(h));
+
+	const char *p[] = {r->tenant_id};
+	if ((e = ov_db_exec(r->db, "version_latest", 1, p, &res)) != OV_OK)
+		goto fail;
+	if (PQntuples(res) == 1) {
+		version = (uint32_t)strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+		if (strcmp(PQgetvalue(res, 0, 1), digest) == 0) {
+			/* Nothing changed: no version, no event, no mail. */
+			PQclear(res);
+			ov_db_rollback(r->db);
+			admin_json(r, 200,
+				   json_pack("{s:i, s:b, s:[], s:[]}",
+					     "version", (int)version, "changed",
+					     0, "diff", "activated"));
+			goto done;
+		}
+		old = col(res, 0, 2);
+		version++;
+	}
+	PQclear(res);
+	res = NULL;
+
+	/* Activation mails carry the password of each new user. */
+	const char *number =
+		json_string_value(json_object_get(a.doc, "number"));
+	const char *lang =
+		json_string_value(json_object_get(a.doc, "language"));
+	for (size_t i = 0; i < json_array_size(a.activate); i++) {
+		e = activate(r,
+			     json_string_value(json_array_get(a.activate, i)),
+			     number, lang);
+		if (e != OV_OK)
+			goto fail;
+	}
+	int64_t now = (int64_t)time(NULL);
+	if ((e = snapshot_pack(a.doc, r->tenant_id, version, now, &snap,
+			       &snap_len)) != OV_OK)
+		goto fail;
+	snap_hex = malloc(2 * snap_len + 3);
+	if (!snap_hex) {
+		e = OV_EEXHAUSTED;
+		goto fail;
+	}
+	snap_hex[0] = '\\';
+	snap_hex[1] = 'x';
+	sodium_bin2hex(snap_hex + 2, 2 * snap_len + 1, snap, snap_len);
+	char vtext[16];
+	snprintf(vtext, sizeof(vtext), "%u", version);
+	const char *pv[] = {r->tenant_id, vtext,  snap_hex,
+			    doc_text,	  digest, r->user_id};
+	if ((e = ov_db_exec(r->db, "version_insert", 6, pv, &res)) != OV_OK)
+		goto fail;
+	seq = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	res = NULL;
+	json_t *diff = snapshot_diff(old, a.doc);
+	e = admin_audit(
+		r, r->tenant_id, "config.apply", vtext,
+		json_pack("{s:i, s:O}", "version", (int)version, "diff", diff));
+	if (e == OV_OK)
+		e = ov_db_commit(r->db);
+	if (e != OV_OK) {
+		json_decref(diff);
+		goto fail;
+	}
+	publish(r, version, seq);
+	ov_log_info("apply.done", OV_LS("tenant", r->tenant_id),
+		    OV_LI("version", version),
+		    OV_LI("activated", (long long)json_array_size(a.activate)));
+	admin_json(r, 200,
+		   json_pack("{s:i, s:b, s:o, s:O}", "version", (int)version,
+			     "changed", 1, "diff", diff, "activated",
+			     a.activate));
+	goto done;
+fail:
+	PQclear(res);
+	ov_db_rollback(r->db);
+	admin_fail_store(r, e, "configuration");
+done:
+	json_decref(old);
+	json_decref(a.doc);
+	json_decref(a.activate);
+	free(doc_text);
+	free(snap_hex);
+	free(snap);
+}

@@ -1,0 +1,432 @@
+/*
+ * People's credentials: login, logout, password change, forgotten
+ * password. Answers never say which of number, username or password was
+ * wrong, and never whether an account exists.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "admin.h"
+#include "policy.h"
+
+/* Failed logins before delays start, per account and per address (an
+ * office behind one NAT shares an address), and the longest delay. */
+#define ACCT_FREE_FAILURES 5
+#define ADDR_FREE_FAILURES 20
+#define MAX_DELAY_S 900
+#define RESET_CODE_LEN 10
+
+static const char generic[] = "wrong number, username or password";
+
+/* Seconds still to wait after `failures` failures, the last `ago` s ago. */
+static unsigned delay_left(long failures, long free_, double ago)
+{
+	if (failures < free_)
+		return 0;
+	long shift = failures - free_;
+	double delay = shift >= 10 ? MAX_DELAY_S : (double)(1L << shift);
+	if (delay > MAX_DELAY_S)
+		delay = MAX_DELAY_S;
+	return ago >= delay ? 0 : (unsigned)ceil(delay - ago);
+}
+
+static unsigned throttled(struct admin_req *r, const char *key, long free_)
+{
+	PGresult *res = NULL;
+	const char *p[] = {key};
+	unsigned left = 0;
+
+	if (ov_db_exec(r->db, "failures_get", 1, p, &res) == OV_OK &&
+	    PQntuples(res) == 1)
+		left = delay_left(strtol(PQgetvalue(res, 0, 0), NULL, 10),
+				  free_, strtod(PQgetvalue(res, 0, 1), NULL));
+	PQclear(res);
+	return left;
+}
+
+static void bump(struct admin_req *r, const char *key)
+{
+	PGresult *res = NULL;
+	const char *p[] = {key};
+
+	ov_db_exec(r->db, "failures_bump", 1, p, &res);
+	PQclear(res);
+}
+
+static void clear(struct admin_req *r, const char *key)
+{
+	PGresult *res = NULL;
+	const char *p[] = {key};
+
+	ov_db_exec(r->db, "failures_clear", 1, p, &res);
+	PQclear(res);
+}
+
+struct account {
+	char id[40];
+	char tenant_id[40];
+	char hash[crypto_pwhash_STRBYTES];
+	bool admin;
+	bool must_change;
+	bool found;
+	char acct_key[128];
+	char addr_key[96];
+};
+
+/* Looks the account up by number and username; found=false when there
+ * is none (or the number is malformed). Answers and returns false only
+ * on database failure or throttling. */
+static bool lookup(struct admin_req *r, struct account *a)
+{
+	char number[32], why[96], fold[64];
+	PGresult *res = NULL;
+	const char *num = admin_str(r, "number");
+	const char *user = admin_str(r, "username");
+
+	memset(a, 0, sizeof(*a));
+	bool well_formed = admin_number_e164(num, number, sizeof(number), why,
+					     sizeof(why)) == OV_OK &&
+			   strlen(user) < sizeof(fold);
+	admin_username_fold(well_formed ? user : "", fold, sizeof(fold));
+	snprintf(a->acct_key, sizeof(a->acct_key), "acct:%s:%s",
+		 well_formed ? number : "-", fold);
+	snprintf(a->addr_key, sizeof(a->addr_key), "addr:%s", r->client_ip);
+
+	unsigned wait = throttled(r, a->acct_key, ACCT_FREE_FAILURES);
+	unsigned wait2 = throttled(r, a->addr_key, ADDR_FREE_FAILURES);
+	if (wait2 > wait)
+		wait = wait2;
+	if (wait) {
+		r->res->retry_after = wait;
+		admin_fail_code(r, 429, "too_many_attempts", NULL,
+				"too many failed attempts; try again later");
+		return false;
+	}
+	if (!well_formed)
+		return true;
+	const char *p[] = {number, fold};
+	enum ov_err e = ov_db_exec(r->db, "login_find", 2, p, &res);
+	if (e != OV_OK) {
+		admin_fail_store(r, e, "account");
+		return false;
+	}
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 2)) {
+		a->found = true;
+		snprintf(a->id, sizeof(a->id), "%s", PQgetvalue(res, 0, 0));
+		snprintf(a->tenant_id, sizeof(a->tenant_id), "%s",
+			 PQgetvalue(res, 0, 1));
+		snprintf(a->hash, sizeof(a->hash), "%s", PQgetvalue(res, 0, 2));
+		a->admin = strcmp(PQgetvalue(res, 0, 3), "admin") == 0;
+		a->must_change = PQgetvalue(res, 0, 4)[0] == 't';
+	}
+	PQclear(res);
+	return true;
+}
+
+static void hex_hash(const char *secret, char out[67])
+{
+	unsigned char h[32];
+
+	admin_token_hash(secret, h);
+	out[0] = '\\';
+	out[1] = 'x';
+	sodium_bin2hex(out + 2, 65, h, sizeof(h));
+}
+
+void auth_login(struct admin_req *r)
+{
+	static const struct ov_json_field f[] = {
+		{"number", OV_J_STR, true},
+		{"username", OV_J_STR, true},
+		{"password", OV_J_STR, true},
+	};
+	struct account a;
+	char token[64], hash[67], ttl[16];
+	PGresult *res = NULL;
+
+	if (!admin_body_ok(r, f, sizeof(f) / sizeof(f[0])) || !lookup(r, &a))
+		return;
+	const char *pw = admin_str(r, "password");
+	bool ok = admin_password_verify(a.found ? a.hash : r->app->dummy_hash,
+					pw) &&
+		  a.found;
+	if (!ok) {
+		bump(r, a.acct_key);
+		bump(r, a.addr_key);
+		ov_log_info("auth.login_failed", OV_LS("ip", r->client_ip));
+		admin_fail(r, 401, OV_EUNAUTH, NULL, "%s", generic);
+		return;
+	}
+	clear(r, a.acct_key);
+	admin_token_new("ovt_", token, sizeof(token));
+	hex_hash(token, hash);
+	snprintf(ttl, sizeof(ttl), "%d", r->app->cfg.token_ttl_s);
+	const char *p[] = {hash, a.id, a.tenant_id, ttl};
+	enum ov_err e = ov_db_exec(r->db, "token_insert", 4, p, &res);
+	if (e != OV_OK) {
+		admin_fail_store(r, e, "session");
+		return;
+	}
+	json_t *v = json_pack(
+		"{s:s, s:s, s:s, s:b, s:{s:s, s:s, s:s}}", "token", token,
+		"token_type", "Bearer", "expires_at", PQgetvalue(res, 0, 0),
+		"must_change_password", a.must_change, "user", "id", a.id,
+		"tenant_id", a.tenant_id, "role", a.admin ? "admin" : "user");
+	PQclear(res);
+	sodium_memzero(token, sizeof(token));
+	admin_json(r, 200, v);
+}
+
+void auth_logout(struct admin_req *r)
+{
+	const char *h = ov_http_header(r->http, "Authorization");
+	char hash[67];
+	PGresult *res = NULL;
+
+	hex_hash(h + 7, hash); /* identify() checked the header's shape */
+	const char *p[] = {hash};
+	enum ov_err e = ov_db_exec(r->db, "token_delete", 1, p, &res);
+	PQclear(res);
+	if (e != OV_OK) {
+		admin_fail_store(r, e, "session");
+		return;
+	}
+	ov_http_reply(r->res, 204, "application/json", NULL, 0);
+}
+
+/* Queues a mail to the user (in the open transaction). */
+static enum ov_err mail_user(struct admin_req *r, const char *user_id,
+			     const char *tenant_id, const char *kind,
+			     json_t *extra)
+{
+	PGresult *res = NULL;
+	const char *p[] = {user_id, tenant_id};
+	enum ov_err e = ov_db_exec(r->db, "user_mail_info", 2, p, &res);
+
+	if (e == OV_OK && PQntuples(res) != 1)
+		e = OV_ENOTFOUND;
+	if (e != OV_OK) {
+		PQclear(res);
+		json_decref(extra);
+		return e;
+	}
+	json_t *params = extra ? extra : json_object();
+	json_object_set_new(params, "username",
+			    json_string(PQgetvalue(res, 0, 2)));
+	json_object_set_new(params, "number",
+			    json_string(PQgetvalue(res, 0, 3)));
+	json_object_set_new(params, "name", json_string(PQgetvalue(res, 0, 4)));
+	size_t len;
+	char *ps = ov_json_dump(params, &len);
+	json_decref(params);
+	const char *po[] = {tenant_id, kind, PQgetvalue(res, 0, 0),
+			    PQgetvalue(res, 0, 1), ps};
+	PGresult *o = NULL;
+	e = ps ? ov_db_exec(r->db, "outbox_insert", 5, po, &o) : OV_EEXHAUSTED;
+	PQclear(o);
+	PQclear(res);
+	if (ps)
+		sodium_memzero(ps, len);
+	free(ps);
+	return e;
+}
+
+/* Checks new and confirm against the policy; answers 400 when not. */
+static bool new_password_ok(struct admin_req *r, const char *old)
+{
+	const char *pw = admin_str(r, "new_password");
+	const char *confirm = admin_str(r, "confirm_password");
+	char why[160];
+
+	if (admin_password_check(pw, old, why, sizeof(why)) != OV_OK) {
+		admin_fail(r, 400, OV_EINVAL, "new_password", "new_password %s",
+			   why);
+		return false;
+	}
+	if (strcmp(pw, confirm) != 0) {
+		admin_fail(r, 400, OV_EINVAL, "confirm_password",
+			   "confirm_password differs from new_password");
+		return false;
+	}
+	return true;
+}
+
+/* Sets the password, logs out every session, tells the user by mail;
+ * in the open transaction. */
+static enum ov_err set_password(struct admin_req *r, const char *user_id,
+				const char *tenant_id)
+{
+	char hash[crypto_pwhash_STRBYTES];
+	PGresult *res = NULL;
+
+	if (!admin_password_hash(r->app, admin_str(r, "new_password"), hash,
+				 sizeof(hash)))
+		return OV_EEXHAUSTED;
+	const char *p[] = {user_id, tenant_id, hash};
+	enum ov_err e = ov_db_exec(r->db, "user_password_set", 3, p, &res);
+	if (e == OV_OK && PQntuples(res) != 1)
+		e = OV_ENOTFOUND;
+	PQclear(res);
+	res = NULL;
+	const char *q[] = {user_id};
+	if (e == OV_OK)
+		e = ov_db_exec(r->db, "tokens_revoke_user", 1, q, &res);
+	PQclear(res);
+	if (e == OV_OK)
+		e = mail_user(r, user_id, tenant_id, "password_changed", NULL);
+	if (e == OV_OK)
+		e = admin_audit(r, tenant_id, "user.password_change", user_id,
+				NULL);
+	return e;
+}
+
+void auth_password(struct admin_req *r)
+{
+	static const struct ov_json_field f[] = {
+		{"old_password", OV_J_STR, true},
+		{"new_password", OV_J_STR, true},
+		{"confirm_password", OV_J_STR, true},
+	};
+	PGresult *res = NULL;
+
+	if (!admin_body_ok(r, f, sizeof(f) / sizeof(f[0])))
+		return;
+	const char *p[] = {r->user_id, r->tenant_id};
+	enum ov_err e = ov_db_exec(r->db, "user_password_get", 2, p, &res);
+	if (e == OV_OK && PQntuples(res) != 1)
+		e = OV_ENOTFOUND;
+	if (e != OV_OK) {
+		PQclear(res);
+		admin_fail_store(r, e, "user");
+		return;
+	}
+	const char *old = admin_str(r, "old_password");
+	bool right = admin_password_verify(PQgetvalue(res, 0, 0), old);
+	PQclear(res);
+	if (!right) {
+		admin_fail(r, 400, OV_EINVAL, "old_password",
+			   "old_password is not the current password");
+		return;
+	}
+	if (!new_password_ok(r, old))
+		return;
+	e = ov_db_begin(r->db);
+	if (e == OV_OK)
+		e = set_password(r, r->user_id, r->tenant_id);
+	if (e == OV_OK)
+		e = ov_db_commit(r->db);
+	if (e != OV_OK) {
+		ov_db_rollback(r->db);
+		admin_fail_store(r, e, "user");
+		return;
+	}
+	/* The seed: "PASSWORD CHANGED! Logout in corso..." */
+	admin_json(r, 200,
+		   json_pack("{s:b, s:b}", "password_changed", 1, "logged_out",
+			     1));
+}
+
+void auth_forgot(struct admin_req *r)
+{
+	static const struct ov_json_field f[] = {
+		{"number", OV_J_STR, true},
+		{"username", OV_J_STR, true},
+	};
+	static const char alphabet[] = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+	struct account a;
+	char code[RESET_CODE_LEN + 1], hash[67], ttl[16];
+	PGresult *res = NULL;
+	enum ov_err e = OV_OK;
+
+	if (!admin_body_ok(r, f, sizeof(f) / sizeof(f[0])) || !lookup(r, &a))
+		return;
+	/* Reset mails count like failed logins: nobody can flood an
+	 * account's mailbox with them. */
+	bump(r, a.acct_key);
+	bump(r, a.addr_key);
+	if (a.found) {
+		for (size_t i = 0; i < RESET_CODE_LEN; i++)
+			code[i] = alphabet[randombytes_uniform(
+				sizeof(alphabet) - 1)];
+		code[RESET_CODE_LEN] = '\0';
+		hex_hash(code, hash);
+		snprintf(ttl, sizeof(ttl), "%d", r->app->cfg.reset_ttl_s);
+		const char *p[] = {hash, a.id, a.tenant_id, ttl};
+		e = ov_db_begin(r->db);
+		if (e == OV_OK)
+			e = ov_db_exec(r->db, "reset_insert", 4, p, &res);
+		PQclear(res);
+		if (e == OV_OK)
+			e = mail_user(r, a.id, a.tenant_id, "password_reset",
+				      json_pack("{s:s, s:i}", "code", code,
+						"valid_minutes",
+						r->app->cfg.reset_ttl_s / 60));
+		if (e == OV_OK)
+			e = admin_audit(r, a.tenant_id, "user.password_forgot",
+					a.id, NULL);
+		if (e == OV_OK)
+			e = ov_db_commit(r->db);
+		sodium_memzero(code, sizeof(code));
+		if (e != OV_OK) {
+			ov_db_rollback(r->db);
+			admin_fail_store(r, e, "reset");
+			return;
+		}
+	}
+	/* The same answer whether or not the account exists. */
+	admin_json(r, 202, json_pack("{s:b}", "accepted", 1));
+}
+
+void auth_reset(struct admin_req *r)
+{
+	static const struct ov_json_field f[] = {
+		{"number", OV_J_STR, true},
+		{"username", OV_J_STR, true},
+		{"code", OV_J_STR, true},
+		{"new_password", OV_J_STR, true},
+		{"confirm_password", OV_J_STR, true},
+	};
+	struct account a;
+	char hash[67];
+	PGresult *res = NULL;
+
+	if (!admin_body_ok(r, f, sizeof(f) / sizeof(f[0])) || !lookup(r, &a) ||
+	    !new_password_ok(r, NULL))
+		return;
+	enum ov_err e = OV_ENOTFOUND;
+	if (a.found) {
+		hex_hash(admin_str(r, "code"), hash);
+		const char *p[] = {hash, a.id};
+		e = ov_db_begin(r->db);
+		if (e == OV_OK)
+			e = ov_db_exec(r->db, "reset_use", 2, p, &res);
+		if (e == OV_OK && PQntuples(res) != 1)
+			e = OV_ENOTFOUND;
+		PQclear(res);
+		if (e == OV_OK)
+			e = set_password(r, a.id, a.tenant_id);
+		if (e == OV_OK)
+			e = ov_db_commit(r->db);
+		if (e != OV_OK)
+			ov_db_rollback(r->db);
+	}
+	if (e == OV_ENOTFOUND) {
+		bump(r, a.acct_key);
+		bump(r, a.addr_key);
+		admin_fail(r, 400, OV_EINVAL, "code",
+			   "the code is wrong, used or expired");
+		return;
+	}
+	if (e != OV_OK) {
+		admin_fail_store(r, e, "reset");
+		return;
+	}
+	clear(r, a.acct_key);
+	admin_json(r, 200,
+		   json_pack("{s:b, s:b}", "password_changed", 1, "logged_out",
+			     1));
+}

@@ -1,0 +1,311 @@
+#include "store.h"
+
+/* A tenant as the API shows it. */
+#define TENANT_JSON                                                            \
+	"json_build_object('id', t.id, 'company_name', t.name, 'number', "     \
+	"t.number, 'admin_email', t.admin_email, 'timezone', t.timezone, "     \
+	"'language', t.language, 'sip_domain', t.sip_domain, 'state', "        \
+	"t.state, 'allow_international', t.allow_international, "              \
+	"'allow_premium', t.allow_premium, 'max_calls', t.max_calls, "         \
+	"'created_at', t.created_at, 'updated_at', t.updated_at)"
+
+/* A person as the tenant's admin sees them. */
+#define USER_JSON                                                              \
+	"json_build_object('id', u.id, 'name', u.name, 'email', u.email, "     \
+	"'username', u.username, 'extension', u.extension, 'role', u.role, "   \
+	"'state', u.state, 'presence', u.presence, 'created_at', "             \
+	"u.created_at, 'updated_at', u.updated_at)"
+
+const struct ov_db_stmt admin_stmts[] = {
+	/* credentials */
+	{"apikey_find",
+	 "SELECT id FROM admin.api_keys WHERE hash = $1 AND revoked_at IS NULL",
+	 1},
+	{"apikey_insert",
+	 "INSERT INTO admin.api_keys (name, hash) VALUES ($1, $2) RETURNING id",
+	 2},
+	{"token_find",
+	 "SELECT u.id, u.tenant_id, u.role, u.must_change_password "
+	 "FROM admin.tokens k JOIN admin.users u ON u.id = k.user_id "
+	 "JOIN admin.tenants t ON t.id = k.tenant_id "
+	 "WHERE k.hash = $1 AND k.expires_at > now() AND u.state = 'active' "
+	 "AND t.state = 'active'",
+	 1},
+	{"token_insert",
+	 "INSERT INTO admin.tokens (hash, user_id, tenant_id, expires_at) "
+	 "VALUES ($1, $2, $3, now() + make_interval(secs => $4)) "
+	 "RETURNING to_json(expires_at) #>> '{}'",
+	 4},
+	{"token_delete", "DELETE FROM admin.tokens WHERE hash = $1", 1},
+	{"tokens_revoke_user", "DELETE FROM admin.tokens WHERE user_id = $1",
+	 1},
+
+	/* tenants */
+	{"tenant_insert",
+	 "INSERT INTO admin.tenants (id, name, number, admin_email, timezone, "
+	 "language, sip_domain) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+	 7},
+	{"tenant_get",
+	 "SELECT " TENANT_JSON " FROM admin.tenants t "
+	 "WHERE t.id = $1 AND t.state <> 'deleted'",
+	 1},
+	{"tenant_list",
+	 "SELECT coalesce(json_agg(" TENANT_JSON " ORDER BY t.created_at, "
+	 "t.id), '[]') FROM (SELECT * FROM admin.tenants "
+	 "WHERE state <> 'deleted' ORDER BY created_at, id "
+	 "LIMIT $1 OFFSET $2) t",
+	 2},
+	{"tenant_update",
+	 "UPDATE admin.tenants SET name = coalesce($2, name), "
+	 "admin_email = coalesce($3, admin_email), "
+	 "timezone = coalesce($4, timezone), "
+	 "language = coalesce($5, language), "
+	 "allow_international = coalesce($6::boolean, allow_international), "
+	 "allow_premium = coalesce($7::boolean, allow_premium), "
+	 "max_calls = coalesce($8::integer, max_calls), updated_at = now() "
+	 "WHERE id = $1 AND state <> 'deleted' RETURNING id",
+	 8},
+	{"tenant_set_state",
+	 "UPDATE admin.tenants SET state = $2, updated_at = now() "
+	 "WHERE id = $1 AND state = $3 RETURNING id",
+	 3},
+	{"tenant_state",
+	 "SELECT state FROM admin.tenants WHERE id = $1 AND state <> 'deleted'",
+	 1},
+	/* Deleting a tenant erases its people's personal data; the audit
+	 * log keeps ids and actions. */
+	{"tenant_erase_users",
+	 "UPDATE admin.users SET name = '', email = '', username = id::text, "
+	 "username_fold = id::text, photo = NULL, photo_type = NULL, "
+	 "password_hash = NULL, state = 'deleted', deleted_at = now() "
+	 "WHERE tenant_id = $1",
+	 1},
+	{"tenant_erase_rest",
+	 "WITH a AS (DELETE FROM admin.tokens WHERE tenant_id = $1), "
+	 "b AS (DELETE FROM admin.reset_codes WHERE tenant_id = $1), "
+	 "c AS (DELETE FROM admin.consents WHERE tenant_id = $1), "
+	 "d AS (DELETE FROM admin.outbox WHERE tenant_id = $1) "
+	 "UPDATE admin.tenants SET name = '', admin_email = '', "
+	 "state = 'deleted', deleted_at = now(), updated_at = now() "
+	 "WHERE id = $1 AND state <> 'deleted' RETURNING id",
+	 1},
+	{"line_insert",
+	 "INSERT INTO admin.lines (tenant_id, name) VALUES ($1, $2) "
+	 "RETURNING id",
+	 2},
+	{"draft_insert",
+	 "INSERT INTO admin.drafts (tenant_id, ringing, forwarding, messages) "
+	 "VALUES ($1, $2, $3, $4)",
+	 4},
+
+	/* people */
+	{"user_insert",
+	 "INSERT INTO admin.users (tenant_id, role, state, name, email, "
+	 "username, username_fold, extension, password_hash, "
+	 "must_change_password) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+	 "true) RETURNING id",
+	 9},
+	{"user_list",
+	 "SELECT coalesce(json_agg(" USER_JSON " ORDER BY u.extension NULLS "
+	 "FIRST, u.username_fold), '[]') FROM admin.users u "
+	 "WHERE u.tenant_id = $1 AND u.state <> 'deleted'",
+	 1},
+	{"user_get",
+	 "SELECT " USER_JSON " FROM admin.users u WHERE u.id = $1 "
+	 "AND u.tenant_id = $2 AND u.state <> 'deleted'",
+	 2},
+	{"user_update",
+	 "UPDATE admin.users SET name = coalesce($3, name), "
+	 "email = coalesce($4, email), username = coalesce($5, username), "
+	 "username_fold = coalesce($6, username_fold), "
+	 "extension = coalesce($7, extension), updated_at = now() "
+	 "WHERE id = $1 AND tenant_id = $2 AND state <> 'deleted' RETURNING id",
+	 7},
+	/* A person leaves: personal data erased, sessions ended. The
+	 * tenant's administrator account stays. */
+	{"user_delete",
+	 "WITH k AS (DELETE FROM admin.tokens WHERE user_id = $1 "
+	 "AND tenant_id = $2), c AS (DELETE FROM admin.consents "
+	 "WHERE user_id = $1 AND tenant_id = $2) "
+	 "UPDATE admin.users SET state = 'deleted', name = '', email = '', "
+	 "username = id::text, username_fold = id::text, extension = NULL, "
+	 "photo = NULL, photo_type = NULL, password_hash = NULL, "
+	 "deleted_at = now() WHERE id = $1 AND tenant_id = $2 "
+	 "AND state <> 'deleted' AND role <> 'admin' RETURNING id",
+	 2},
+	{"user_role",
+	 "SELECT role FROM admin.users WHERE id = $1 AND tenant_id = $2 "
+	 "AND state <> 'deleted'",
+	 2},
+
+	/* the person's own profile */
+	{"me_get",
+	 "SELECT json_build_object('id', u.id, 'name', u.name, 'email', "
+	 "u.email, 'username', u.username, 'extension', u.extension, 'role', "
+	 "u.role, 'presence', u.presence, 'tutorial_seen', u.tutorial_seen, "
+	 "'must_change_password', u.must_change_password, 'has_photo', "
+	 "u.photo IS NOT NULL, 'tenant', json_build_object('id', t.id, "
+	 "'company_name', t.name, 'number', t.number, 'language', "
+	 "t.language), 'consents', coalesce((SELECT json_agg("
+	 "json_build_object('id', c.consent, 'version', c.version, "
+	 "'granted', c.granted, 'at', c.at) ORDER BY c.consent) "
+	 "FROM admin.consents c WHERE c.user_id = u.id), '[]')) "
+	 "FROM admin.users u JOIN admin.tenants t ON t.id = u.tenant_id "
+	 "WHERE u.id = $1 AND u.tenant_id = $2",
+	 2},
+	{"me_update",
+	 "UPDATE admin.users SET presence = coalesce($3, presence), "
+	 "tutorial_seen = coalesce($4::boolean, tutorial_seen), "
+	 "updated_at = now() WHERE id = $1 AND tenant_id = $2 RETURNING id",
+	 4},
+	{"photo_set",
+	 "UPDATE admin.users SET photo = $3, photo_type = $4, "
+	 "updated_at = now() WHERE id = $1 AND tenant_id = $2 RETURNING id",
+	 4},
+	{"photo_get",
+	 "SELECT photo, photo_type FROM admin.users WHERE id = $1 "
+	 "AND tenant_id = $2 AND photo IS NOT NULL",
+	 2},
+	{"consent_set",
+	 "INSERT INTO admin.consents (user_id, tenant_id, consent, version, "
+	 "granted) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, consent) "
+	 "DO UPDATE SET version = $4, granted = $5, at = now()",
+	 5},
+
+	/* configuration drafts */
+	{"draft_get",
+	 "SELECT json_build_object('ringing', d.ringing, 'forwarding', "
+	 "d.forwarding, 'messages', d.messages, 'updated_at', d.updated_at) "
+	 "FROM admin.drafts d WHERE d.tenant_id = $1",
+	 1},
+	{"draft_set_ringing",
+	 "UPDATE admin.drafts SET ringing = $2, updated_at = now() "
+	 "WHERE tenant_id = $1 RETURNING tenant_id",
+	 2},
+	{"draft_set_forwarding",
+	 "UPDATE admin.drafts SET forwarding = $2, updated_at = now() "
+	 "WHERE tenant_id = $1 RETURNING tenant_id",
+	 2},
+	{"draft_set_message",
+	 "UPDATE admin.drafts SET messages = jsonb_set(messages, "
+	 "ARRAY[$2::text], $3::jsonb), updated_at = now() "
+	 "WHERE tenant_id = $1 RETURNING tenant_id",
+	 3},
+	/* Who can be a ringing member: the tenant's people, drafts too
+	 * (they are activated by the same apply). */
+	{"members_known",
+	 "SELECT id FROM admin.users WHERE tenant_id = $1 "
+	 "AND state <> 'deleted' AND id = ANY($2::uuid[])",
+	 2},
+
+	/* apply */
+	{"apply_lock",
+	 "SELECT number, timezone, sip_domain, language, allow_international, "
+	 "allow_premium, max_calls FROM admin.tenants WHERE id = $1 "
+	 "AND state = 'active' FOR UPDATE",
+	 1},
+	{"apply_draft",
+	 "SELECT ringing, forwarding, messages FROM admin.drafts "
+	 "WHERE tenant_id = $1",
+	 1},
+	{"apply_users",
+	 "SELECT id, name, username, coalesce(extension, ''), email, state "
+	 "FROM admin.users WHERE tenant_id = $1 AND state <> 'deleted' "
+	 "ORDER BY extension NULLS FIRST, username_fold",
+	 1},
+	{"apply_main_line",
+	 "SELECT name FROM admin.lines WHERE tenant_id = $1 "
+	 "ORDER BY created_at LIMIT 1",
+	 1},
+	{"version_latest",
+	 "SELECT version, encode(digest, 'hex'), document FROM admin.versions "
+	 "WHERE tenant_id = $1 ORDER BY version DESC LIMIT 1",
+	 1},
+	{"version_insert",
+	 "INSERT INTO admin.versions (tenant_id, version, snapshot, document, "
+	 "digest, applied_by) VALUES ($1, $2, $3, $4, decode($5, 'hex'), $6) "
+	 "RETURNING seq",
+	 6},
+	{"user_activate",
+	 "UPDATE admin.users SET state = 'active', password_hash = $3, "
+	 "must_change_password = true, updated_at = now() WHERE id = $1 "
+	 "AND tenant_id = $2 AND state = 'draft' RETURNING id",
+	 3},
+	{"version_get",
+	 "SELECT snapshot FROM admin.versions WHERE tenant_id = $1 "
+	 "AND ($2::integer = 0 OR version = $2) ORDER BY version DESC LIMIT 1",
+	 2},
+	{"version_changes",
+	 "SELECT tenant_id, version, seq FROM admin.versions WHERE seq > $1 "
+	 "ORDER BY seq LIMIT $2",
+	 2},
+
+	{"login_find",
+	 "SELECT u.id, u.tenant_id, u.password_hash, u.role, "
+	 "u.must_change_password FROM admin.users u "
+	 "JOIN admin.tenants t ON t.id = u.tenant_id "
+	 "WHERE t.number = $1 AND t.state = 'active' "
+	 "AND u.username_fold = $2 AND u.state = 'active'",
+	 2},
+	{"user_password_get",
+	 "SELECT password_hash FROM admin.users "
+	 "WHERE id = $1 AND tenant_id = $2 AND state = 'active'",
+	 2},
+	{"user_password_set",
+	 "UPDATE admin.users SET password_hash = $3, "
+	 "must_change_password = false, password_changed_at = now(), "
+	 "updated_at = now() WHERE id = $1 AND tenant_id = $2 "
+	 "AND state = 'active' RETURNING id",
+	 3},
+	{"user_mail_info",
+	 "SELECT u.email, t.language, u.username, t.number, u.name "
+	 "FROM admin.users u JOIN admin.tenants t ON t.id = u.tenant_id "
+	 "WHERE u.id = $1 AND u.tenant_id = $2",
+	 2},
+
+	/* login throttling */
+	{"failures_get",
+	 "SELECT failures, extract(epoch FROM now() - last_at)::float8 "
+	 "FROM admin.login_failures WHERE key = $1",
+	 1},
+	{"failures_bump",
+	 "INSERT INTO admin.login_failures AS f (key, failures, last_at) "
+	 "VALUES ($1, 1, now()) ON CONFLICT (key) DO UPDATE SET "
+	 "failures = CASE WHEN f.last_at < now() - interval '15 minutes' "
+	 "THEN 1 ELSE f.failures + 1 END, last_at = now()",
+	 1},
+	{"failures_clear", "DELETE FROM admin.login_failures WHERE key = $1",
+	 1},
+
+	/* password reset */
+	{"reset_insert",
+	 "INSERT INTO admin.reset_codes (hash, user_id, tenant_id, "
+	 "expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))",
+	 4},
+	{"reset_use",
+	 "UPDATE admin.reset_codes SET used_at = now() WHERE hash = $1 "
+	 "AND user_id = $2 AND used_at IS NULL AND expires_at > now() "
+	 "RETURNING user_id",
+	 2},
+
+	/* mails and the audit log */
+	{"outbox_insert",
+	 "WITH o AS (INSERT INTO admin.outbox (tenant_id, kind, recipient, "
+	 "language, params) VALUES ($1, $2, $3, $4, $5) RETURNING id) "
+	 "SELECT id, pg_notify('ov_outbox', id::text) FROM o",
+	 5},
+	{"audit_insert",
+	 "INSERT INTO admin.audit (tenant_id, actor, action, target, detail) "
+	 "VALUES ($1, $2, $3, $4, $5)",
+	 5},
+	{"audit_list",
+	 "SELECT coalesce(json_agg(json_build_object('id', a.id, "
+	 "'tenant_id', a.tenant_id, 'actor', a.actor, 'action', a.action, "
+	 "'target', a.target, 'detail', a.detail, 'at', a.at) ORDER BY a.id "
+	 "DESC), '[]') FROM (SELECT * FROM admin.audit "
+	 "WHERE ($1::uuid IS NULL OR tenant_id = $1) "
+	 "AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3) a",
+	 3},
+};
+
+const size_t admin_n_stmts = sizeof(admin_stmts) / sizeof(admin_stmts[0]);

@@ -1,0 +1,80 @@
+"""A small client of the admin REST API for tests (standard library only)."""
+import json
+import subprocess
+import urllib.error
+import urllib.request
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    @property
+    def json(self):
+        return json.loads(self.body) if self.body else None
+
+    def __repr__(self):
+        return f"<{self.status} {self.body[:300]!r}>"
+
+
+class Api:
+    def __init__(self, base, token=None):
+        self.base = base
+        self.token = token
+
+    def call(self, method, path, body=None, raw=None, headers=None, token=None):
+        h = {"Accept": "application/json"}
+        tok = token if token is not None else self.token
+        if tok:
+            h["Authorization"] = f"Bearer {tok}"
+        data = None
+        if raw is not None:
+            data = raw
+        elif body is not None:
+            data = json.dumps(body).encode()
+            h["Content-Type"] = "application/json"
+        h.update(headers or {})
+        req = urllib.request.Request(self.base + path, data=data, headers=h,
+                                     method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return Response(r.status, dict(r.headers), r.read())
+        except urllib.error.HTTPError as e:
+            return Response(e.code, dict(e.headers), e.read())
+
+    def get(self, path, **kw):
+        return self.call("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.call("POST", path, body=body, **kw)
+
+    def put(self, path, body=None, **kw):
+        return self.call("PUT", path, body=body, **kw)
+
+    def patch(self, path, body=None, **kw):
+        return self.call("PATCH", path, body=body, **kw)
+
+    def delete(self, path, **kw):
+        return self.call("DELETE", path, **kw)
+
+
+def psql(stack, sql, *args):
+    """Runs one query against the stack's database; rows as lists."""
+    url = stack.env["OV_DB_URL"]
+    cmd = ["psql", url, "-tA", "-F", "\t", "-v", "ON_ERROR_STOP=1"]
+    for i, a in enumerate(args, 1):
+        cmd += ["-v", f"p{i}={a}"]
+    r = subprocess.run(cmd, input=sql, capture_output=True, text=True,
+                       check=True, timeout=30)
+    return [line.split("\t") for line in r.stdout.splitlines() if line]
+
+
+def outbox(stack, tenant_id, kind):
+    """The mails of that kind queued for a tenant, oldest first."""
+    rows = psql(stack, "SELECT recipient, language, params FROM admin.outbox "
+                "WHERE tenant_id = :'p1' AND kind = :'p2' ORDER BY id",
+                tenant_id, kind)
+    return [{"to": r[0], "language": r[1], "params": json.loads(r[2])}
+            for r in rows]
