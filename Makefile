@@ -89,7 +89,7 @@ $(B)/bin/ov-%: $$(call svc_objs,$$*) $(B)/obj/gen/$$*_migrations.o $$(call svc_g
 
 $(B)/bin/ovctl: $(patsubst %.c,$(B)/obj/%.o,$(wildcard tools/ovctl/*.c)) $(LIBOV)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $^ -lcurl $(LDLIBS)
 
 $(B)/bin/bench-bus: $(patsubst %.c,$(B)/obj/%.o,$(wildcard bench/bus/*.c)) $(LIBOV)
 	@mkdir -p $(@D)

@@ -9,6 +9,7 @@ PACKAGES=(
 	build-essential pkg-config git python3
 	protobuf-c-compiler libprotobuf-c-dev
 	libnng-dev libpq-dev libmicrohttpd-dev libsodium-dev libjansson-dev
+	libcurl4-openssl-dev
 	liblua5.1-0-dev lua5.1
 	libcmocka-dev clang-format
 	# run: the real components of the stack

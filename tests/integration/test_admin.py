@@ -559,3 +559,72 @@ def test_openapi_documents_every_route_and_only_real_ones(stack):
         if r.status == 404:
             # A real handler's 404 names the resource, not the route.
             assert r.json["detail"] != "no such resource", (method, path)
+
+
+def test_ovctl_tenant_commands(stack, operator):
+    import os
+    import subprocess
+    env = dict(os.environ, OV_OPERATOR_KEY=operator.token)
+
+    def ovctl(*args):
+        return subprocess.run([f"{stack.env['OV_BIN_DIR']}/ovctl", "--env",
+                               f"{stack.run_dir}/stack.env", "tenant", *args],
+                              env=env, capture_output=True, text=True,
+                              timeout=30)
+
+    number = new_number()
+    r = ovctl("create", "--name", "Cli Srl", "--number", number,
+              "--email", "cli@example.it")
+    assert r.returncode == 0, r.stderr
+    t = json.loads(r.stdout)
+    assert t["company_name"] == "Cli Srl"
+    r = ovctl("set", t["id"], "--max-calls", "3", "--international", "on")
+    assert r.returncode == 0 and json.loads(r.stdout)["max_calls"] == 3
+    assert json.loads(r.stdout)["allow_international"] is True
+    assert ovctl("suspend", t["id"]).returncode == 0
+    assert json.loads(ovctl("show", t["id"]).stdout)["state"] == "suspended"
+    assert ovctl("resume", t["id"]).returncode == 0
+    ids = [x["id"] for x in json.loads(ovctl("list").stdout)["tenants"]]
+    assert t["id"] in ids
+    # Errors come back as the API's problem, with a non-zero exit.
+    r = ovctl("create", "--name", "Bad", "--number", "12", "--email", "x@y.it")
+    assert r.returncode == 1 and json.loads(r.stdout)["field"] == "number"
+    assert ovctl("delete", t["id"]).returncode == 0
+    assert ovctl("show", t["id"]).returncode == 1
+
+
+def test_every_admin_and_operator_endpoint_refuses_a_user(stack, operator):
+    """A user's token gets 403 on every operation that is not theirs, and a
+    tenant admin's on every operator operation, walking the document."""
+    t = create_tenant(stack, operator)
+    api = admin_login(stack, t)
+    api.post("/v1/users", {"name": "Laura", "email": "l@t.example",
+                           "username": "Laura", "extension": "05"})
+    assert api.post("/v1/apply").status == 200
+    mail = [m for m in outbox(stack, t["id"], "user_activation")][0]["params"]
+    user = Api(stack.env["OV_ADMIN_HTTP"])
+    r = user.post("/v1/auth/login", {"number": t["number"], "username": "Laura",
+                                     "password": mail["password"]})
+    user.token = r.json["token"]
+    r = user.post("/v1/auth/password", {"old_password": mail["password"],
+                                        "new_password": "Laura.Pass5",
+                                        "confirm_password": "Laura.Pass5"})
+    assert r.status == 200
+    user.token = user.post("/v1/auth/login", {
+        "number": t["number"], "username": "Laura",
+        "password": "Laura.Pass5"}).json["token"]
+    doc = Api(stack.env["OV_ADMIN_HTTP"]).get("/v1/openapi.json").json
+    some_id = "00000000-0000-4000-8000-000000000000"
+    checked = 0
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            roles = op.get("x-roles", []) if isinstance(op, dict) else []
+            if "public" in roles or not path.startswith("/v1/"):
+                continue
+            concrete = path.replace("{id}", some_id).replace("{kind}", "welcome")
+            if "user" not in roles:
+                assert_problem(user.call(method.upper(), concrete, body={}), 403)
+                checked += 1
+            if "admin" not in roles:
+                assert_problem(api.call(method.upper(), concrete, body={}), 403)
+    assert checked >= 15

@@ -23,6 +23,7 @@ void ovctl_client_done(struct ov_bus_client *c);
 int ovctl_ping(const struct ovctl_opts *o, int argc, char **argv);
 int ovctl_call(const struct ovctl_opts *o, int argc, char **argv);
 int ovctl_apikey(const struct ovctl_opts *o, int argc, char **argv);
+int ovctl_tenant(const struct ovctl_opts *o, int argc, char **argv);
 int ovctl_watch(const struct ovctl_opts *o, int argc, char **argv);
 int ovctl_snapshot(const struct ovctl_opts *o, int argc, char **argv);
 

@@ -4,6 +4,7 @@
  *   ovctl ping <service|all> [--delay-ms N] [--count N] [--concurrency N]
  *   ovctl call <service> <method> [--raw-hex HEX | --raw-size N]
  *   ovctl apikey create NAME
+ *   ovctl tenant create|list|show|set|suspend|resume|delete ...
  *   ovctl watch [--count N] [--timeout-ms T]
  *   ovctl snapshot --tenant ID [--version N]
  *
@@ -32,6 +33,15 @@ static void usage(FILE *f)
 		"  apikey create NAME\n"
 		"        a new operator API key for the admin REST API,\n"
 		"        printed once on stdout.\n"
+		"  tenant create --name N --number NUM --email E [--timezone "
+		"TZ]\n"
+		"         [--language it|en]\n"
+		"  tenant list | show ID | suspend ID | resume ID | delete ID\n"
+		"  tenant set ID [--name N] [--email E] [--max-calls N]\n"
+		"         [--international on|off] [--premium on|off]\n"
+		"        the operator's tenant commands over the admin REST "
+		"API,\n"
+		"        with OV_OPERATOR_KEY (else the stack's demo key).\n"
 		"  watch [--count N] [--timeout-ms T]\n"
 		"        prints config.applied events as tenants apply.\n"
 		"  snapshot --tenant ID [--version N]\n"
@@ -75,6 +85,8 @@ int main(int argc, char **argv)
 	const char *cmd = argv[i++];
 	if (strcmp(cmd, "ping") == 0)
 		return ovctl_ping(&o, argc - i, argv + i);
+	if (strcmp(cmd, "tenant") == 0)
+		return ovctl_tenant(&o, argc - i, argv + i);
 	if (strcmp(cmd, "watch") == 0)
 		return ovctl_watch(&o, argc - i, argv + i);
 	if (strcmp(cmd, "snapshot") == 0)
