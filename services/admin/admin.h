@@ -83,6 +83,14 @@ bool admin_body_ok(struct admin_req *r, const struct ov_json_field *f,
 		   size_t n);
 const char *admin_str(const struct admin_req *r, const char *field);
 
+/* Runs stmt, whose one row holds one JSON value, and answers it with
+ * status, under the key `wrap` when given; 404 naming `what` when
+ * there is no row. */
+void admin_reply_json(struct admin_req *r, int status, const char *stmt, int n,
+		      const char *const *p, const char *wrap, const char *what);
+/* The {id} of the path, or NULL after answering 404 naming `what`. */
+const char *admin_path_id(struct admin_req *r, const char *what);
+
 /* A well-formed UUID (ids in paths are checked before any query). */
 bool admin_uuid_ok(const char *s);
 

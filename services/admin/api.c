@@ -172,6 +172,35 @@ void admin_fail_store(struct admin_req *r, enum ov_err e, const char *what)
 	}
 }
 
+void admin_reply_json(struct admin_req *r, int status, const char *stmt, int n,
+		      const char *const *p, const char *wrap, const char *what)
+{
+	PGresult *res = NULL;
+	enum ov_err e = ov_db_exec(r->db, stmt, n, p, &res);
+
+	if (e == OV_OK && PQntuples(res) == 0)
+		e = OV_ENOTFOUND;
+	if (e != OV_OK) {
+		PQclear(res);
+		admin_fail_store(r, e, what);
+		return;
+	}
+	json_t *v = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	PQclear(res);
+	admin_json(r, status, wrap ? json_pack("{s:o}", wrap, v) : v);
+}
+
+const char *admin_path_id(struct admin_req *r, const char *what)
+{
+	const char *id = ov_route_param(&r->m, "id");
+
+	if (!admin_uuid_ok(id)) {
+		admin_fail(r, 404, OV_ENOTFOUND, NULL, "no such %s", what);
+		return NULL;
+	}
+	return id;
+}
+
 bool admin_body_ok(struct admin_req *r, const struct ov_json_field *f, size_t n)
 {
 	struct ov_json_error je;

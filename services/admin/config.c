@@ -19,20 +19,8 @@
 
 void config_draft_get(struct admin_req *r)
 {
-	PGresult *res = NULL;
 	const char *p[] = {r->tenant_id};
-	enum ov_err e = ov_db_exec(r->db, "draft_get", 1, p, &res);
-
-	if (e == OV_OK && PQntuples(res) == 0)
-		e = OV_ENOTFOUND;
-	if (e != OV_OK) {
-		PQclear(res);
-		admin_fail_store(r, e, "draft");
-		return;
-	}
-	json_t *v = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-	PQclear(res);
-	admin_json(r, 200, v);
+	admin_reply_json(r, 200, "draft_get", 1, p, NULL, "draft");
 }
 
 void config_templates(struct admin_req *r)

@@ -7,20 +7,8 @@
 
 void me_get(struct admin_req *r)
 {
-	PGresult *res = NULL;
 	const char *p[] = {r->user_id, r->tenant_id};
-	enum ov_err e = ov_db_exec(r->db, "me_get", 2, p, &res);
-
-	if (e == OV_OK && PQntuples(res) == 0)
-		e = OV_ENOTFOUND;
-	if (e != OV_OK) {
-		PQclear(res);
-		admin_fail_store(r, e, "user");
-		return;
-	}
-	json_t *v = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-	PQclear(res);
-	admin_json(r, 200, v);
+	admin_reply_json(r, 200, "me_get", 2, p, NULL, "user");
 }
 
 void me_patch(struct admin_req *r)

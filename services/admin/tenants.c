@@ -67,32 +67,13 @@ static void rand_bytes(void *buf, size_t n)
 /* Answers with the tenant as it is now, or 404. */
 static void reply_tenant(struct admin_req *r, int status, const char *id)
 {
-	PGresult *res = NULL;
 	const char *p[] = {id};
-	enum ov_err e = ov_db_exec(r->db, "tenant_get", 1, p, &res);
-
-	if (e == OV_OK && PQntuples(res) == 0)
-		e = OV_ENOTFOUND;
-	if (e != OV_OK) {
-		PQclear(res);
-		admin_fail_store(r, e, "tenant");
-		return;
-	}
-	json_t *v = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-	PQclear(res);
-	admin_json(r, status, v);
+	admin_reply_json(r, status, "tenant_get", 1, p, NULL, "tenant");
 }
 
-/* The id in the path, or NULL after answering 404. */
 static const char *path_id(struct admin_req *r)
 {
-	const char *id = ov_route_param(&r->m, "id");
-
-	if (!admin_uuid_ok(id)) {
-		admin_fail(r, 404, OV_ENOTFOUND, NULL, "no such tenant");
-		return NULL;
-	}
-	return id;
+	return admin_path_id(r, "tenant");
 }
 
 /* Runs one statement in the open transaction; false (answered) when it
@@ -251,18 +232,8 @@ fail:
 
 void tenants_list(struct admin_req *r)
 {
-	PGresult *res = NULL;
 	const char *p[] = {"100", "0"};
-	enum ov_err e = ov_db_exec(r->db, "tenant_list", 2, p, &res);
-
-	if (e != OV_OK) {
-		admin_fail_store(r, e, "tenants");
-		return;
-	}
-	json_t *v = json_pack("{s:o}", "tenants",
-			      json_loads(PQgetvalue(res, 0, 0), 0, NULL));
-	PQclear(res);
-	admin_json(r, 200, v);
+	admin_reply_json(r, 200, "tenant_list", 2, p, "tenants", "tenants");
 }
 
 void tenants_get(struct admin_req *r)

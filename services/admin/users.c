@@ -9,31 +9,13 @@
 /* Answers with one user of the caller's tenant, or 404. */
 static void reply_user(struct admin_req *r, int status, const char *id)
 {
-	PGresult *res = NULL;
 	const char *p[] = {id, r->tenant_id};
-	enum ov_err e = ov_db_exec(r->db, "user_get", 2, p, &res);
-
-	if (e == OV_OK && PQntuples(res) == 0)
-		e = OV_ENOTFOUND;
-	if (e != OV_OK) {
-		PQclear(res);
-		admin_fail_store(r, e, "user");
-		return;
-	}
-	json_t *v = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-	PQclear(res);
-	admin_json(r, status, v);
+	admin_reply_json(r, status, "user_get", 2, p, NULL, "user");
 }
 
 static const char *path_id(struct admin_req *r)
 {
-	const char *id = ov_route_param(&r->m, "id");
-
-	if (!admin_uuid_ok(id)) {
-		admin_fail(r, 404, OV_ENOTFOUND, NULL, "no such user");
-		return NULL;
-	}
-	return id;
+	return admin_path_id(r, "user");
 }
 
 /* Checks whichever of the fields are present; fills fold. */
@@ -84,18 +66,8 @@ static void conflict(struct admin_req *r)
 
 void users_list(struct admin_req *r)
 {
-	PGresult *res = NULL;
 	const char *p[] = {r->tenant_id};
-	enum ov_err e = ov_db_exec(r->db, "user_list", 1, p, &res);
-
-	if (e != OV_OK) {
-		admin_fail_store(r, e, "users");
-		return;
-	}
-	json_t *v = json_pack("{s:o}", "users",
-			      json_loads(PQgetvalue(res, 0, 0), 0, NULL));
-	PQclear(res);
-	admin_json(r, 200, v);
+	admin_reply_json(r, 200, "user_list", 1, p, "users", "users");
 }
 
 void users_get(struct admin_req *r)
