@@ -1,4 +1,5 @@
 #include "log.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -59,36 +60,6 @@ static void puts_(struct out *o, const char *s)
 	put(o, s, strlen(s));
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if none. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-	unsigned min;
-	unsigned cp;
-
-	if (s[0] < 0xc2)
-		return 0;
-	if (s[0] < 0xe0) {
-		len = 2, min = 0x80, cp = s[0] & 0x1fu;
-	} else if (s[0] < 0xf0) {
-		len = 3, min = 0x800, cp = s[0] & 0x0fu;
-	} else if (s[0] < 0xf5) {
-		len = 4, min = 0x10000, cp = s[0] & 0x07u;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3fu);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /* A JSON string: quotes, backslashes and control characters escaped,
  * invalid UTF-8 replaced by U+FFFD so every line stays valid JSON. */
 static void put_str(struct out *o, const char *s)
@@ -120,7 +91,7 @@ static void put_str(struct out *o, const char *s)
 			put(o, (const char *)&p[i], 1);
 			i++;
 		} else {
-			size_t l = utf8_len(p + i, n - i);
+			size_t l = ov_utf8_seq(p + i, n - i);
 			if (l) {
 				put(o, (const char *)&p[i], l);
 				i += l;

@@ -1,4 +1,5 @@
 #include "policy.h"
+#include "utf8.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -16,48 +17,20 @@ static enum ov_err no(char *why, size_t why_len, const char *reason)
 	return OV_EINVAL;
 }
 
-/* Length of the valid UTF-8 sequence at s, 0 if invalid (overlongs,
- * surrogates and code points past U+10FFFF are invalid). */
-static size_t utf8_seq(const unsigned char *s)
-{
-	unsigned cp;
-	size_t len;
-	unsigned min;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] < 0xc2)
-		return 0;
-	if (s[0] < 0xe0)
-		len = 2, min = 0x80, cp = s[0] & 0x1fu;
-	else if (s[0] < 0xf0)
-		len = 3, min = 0x800, cp = s[0] & 0x0fu;
-	else if (s[0] < 0xf5)
-		len = 4, min = 0x10000, cp = s[0] & 0x07u;
-	else
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3fu);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /* Code points in s, or -1 for invalid UTF-8 or a control character. */
 static long utf8_chars(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	size_t left = strlen(s);
 	long n = 0;
 
 	while (*p) {
 		if (*p < 0x20 || *p == 0x7f)
 			return -1;
-		size_t l = utf8_seq(p);
+		size_t l = ov_utf8_seq(p, left);
 		if (!l)
 			return -1;
+		left -= l;
 		/* C1 controls U+0080..U+009F */
 		if (l == 2 && p[0] == 0xc2 && p[1] < 0xa0)
 			return -1;
