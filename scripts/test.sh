@@ -38,6 +38,7 @@ for t in "$@"; do
 	fi
 	if [ "$label" = asan ]; then
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+			LSAN_OPTIONS=suppressions="$ROOT/scripts/lsan.supp" \
 			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 			run_cmocka asan "$t"
 	else
