@@ -13,7 +13,6 @@
 #include "bench.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,8 +151,10 @@ static void measure_with(struct bench *b, enum run_id id,
 	peer->server = pid;
 	if (url) {
 		c = bench_nng_client_new(url);
-		if (!c)
+		if (!c) {
+			b->failed = true;
 			goto out;
+		}
 		bench_nng_peer(c, peer);
 	}
 	bench_measure(peer, &b->p, r);

@@ -203,7 +203,7 @@ static void *tput_thread(void *arg)
 	uint64_t calls = 0, now = 0;
 	unsigned errors = 0;
 
-	/* Every thread passes both barriers, connected or not. */
+	/* Every thread passes every barrier, connected or not. */
 	pthread_barrier_wait(&sh->ready);
 	pthread_barrier_wait(&sh->go);
 	if (!conn)
