@@ -5,6 +5,31 @@
 
 #include "admin.h"
 
+/* Runs one change of the caller's own profile and its audit record in
+ * one transaction; answers the failure and returns false. */
+static bool change(struct admin_req *r, const char *stmt, int n,
+		   const char *const *p, const char *action, json_t *detail)
+{
+	PGresult *res = NULL;
+	enum ov_err e = ov_db_begin(r->db);
+
+	if (e == OV_OK)
+		e = ov_db_exec(r->db, stmt, n, p, &res);
+	PQclear(res);
+	if (e == OV_OK)
+		e = admin_audit(r, r->tenant_id, action, r->user_id, detail);
+	else
+		json_decref(detail);
+	if (e == OV_OK)
+		e = ov_db_commit(r->db);
+	if (e != OV_OK) {
+		ov_db_rollback(r->db);
+		admin_fail_store(r, e, "user");
+		return false;
+	}
+	return true;
+}
+
 void me_get(struct admin_req *r)
 {
 	const char *p[] = {r->user_id, r->tenant_id};
@@ -17,7 +42,6 @@ void me_patch(struct admin_req *r)
 		{"presence", OV_J_STR, false},
 		{"tutorial_seen", OV_J_BOOL, false},
 	};
-	PGresult *res = NULL;
 
 	if (!admin_body_ok(r, f, sizeof(f) / sizeof(f[0])))
 		return;
@@ -31,13 +55,8 @@ void me_patch(struct admin_req *r)
 	json_t *tut = json_object_get(r->body, "tutorial_seen");
 	const char *p[] = {r->user_id, r->tenant_id, presence,
 			   tut ? (json_is_true(tut) ? "true" : "false") : NULL};
-	enum ov_err e = ov_db_exec(r->db, "me_update", 4, p, &res);
-	PQclear(res);
-	if (e != OV_OK) {
-		admin_fail_store(r, e, "user");
-		return;
-	}
-	me_get(r);
+	if (change(r, "me_update", 4, p, "me.update", json_deep_copy(r->body)))
+		me_get(r);
 }
 
 /* What the bytes are, from their signature: PNG or JPEG, else NULL. */
@@ -60,7 +79,6 @@ void me_photo_put(struct admin_req *r)
 	const unsigned char *b = (const unsigned char *)r->http->body;
 	size_t n = r->http->body_len;
 	const char *declared = ov_http_header(r->http, "Content-Type");
-	PGresult *res = NULL;
 
 	if (n > (size_t)r->app->cfg.max_photo) {
 		admin_fail(r, 413, OV_ETOOBIG, NULL,
@@ -86,14 +104,12 @@ void me_photo_put(struct admin_req *r)
 		snprintf(hex + 2 + 2 * i, 3, "%02x", b[i]);
 	hex[2 + 2 * n] = '\0';
 	const char *p[] = {r->user_id, r->tenant_id, hex, type};
-	enum ov_err e = ov_db_exec(r->db, "photo_set", 4, p, &res);
-	PQclear(res);
+	bool ok = change(
+		r, "photo_set", 4, p, "me.photo",
+		json_pack("{s:s, s:I}", "type", type, "bytes", (json_int_t)n));
 	free(hex);
-	if (e != OV_OK) {
-		admin_fail_store(r, e, "user");
-		return;
-	}
-	ov_http_reply(r->res, 204, "application/json", NULL, 0);
+	if (ok)
+		ov_http_reply(r->res, 204, "application/json", NULL, 0);
 }
 
 void me_photo_get(struct admin_req *r)
@@ -130,16 +146,9 @@ void me_photo_get(struct admin_req *r)
 
 void me_photo_delete(struct admin_req *r)
 {
-	PGresult *res = NULL;
 	const char *p[] = {r->user_id, r->tenant_id, NULL, NULL};
-	enum ov_err e = ov_db_exec(r->db, "photo_set", 4, p, &res);
-
-	PQclear(res);
-	if (e != OV_OK) {
-		admin_fail_store(r, e, "user");
-		return;
-	}
-	ov_http_reply(r->res, 204, "application/json", NULL, 0);
+	if (change(r, "photo_set", 4, p, "me.photo_delete", NULL))
+		ov_http_reply(r->res, 204, "application/json", NULL, 0);
 }
 
 void me_consent_put(struct admin_req *r)
@@ -149,7 +158,6 @@ void me_consent_put(struct admin_req *r)
 		{"granted", OV_J_BOOL, true},
 	};
 	const char *id = ov_route_param(&r->m, "id");
-	PGresult *res = NULL;
 
 	if (!admin_body_ok(r, f, sizeof(f) / sizeof(f[0])))
 		return;
@@ -173,11 +181,8 @@ void me_consent_put(struct admin_req *r)
 			   json_is_true(json_object_get(r->body, "granted"))
 				   ? "true"
 				   : "false"};
-	enum ov_err e = ov_db_exec(r->db, "consent_set", 5, p, &res);
-	PQclear(res);
-	if (e != OV_OK) {
-		admin_fail_store(r, e, "consent");
-		return;
-	}
-	me_get(r);
+	if (change(r, "consent_set", 5, p, "me.consent",
+		   json_pack("{s:s, s:s, s:b}", "consent", id, "version",
+			     version, "granted", p[4][0] == 't')))
+		me_get(r);
 }

@@ -327,6 +327,11 @@ def test_me_profile_presence_photo_consents(stack, operator):
     assert r.status == 200
     assert r.json["consents"][0]["id"] == "call_account"
     assert r.json["consents"][0]["granted"] is True
+    # Every change of one's own profile is in the audit log too.
+    actions = [x[0] for x in psql(stack, "SELECT action FROM admin.audit "
+                                  "WHERE tenant_id = :'p1' ORDER BY id", t["id"])]
+    for a in ("me.update", "me.photo", "me.consent"):
+        assert a in actions
 
 
 def test_suspend_resume_delete(stack, operator):
