@@ -55,7 +55,12 @@ const struct ov_db_stmt admin_stmts[] = {
 	 "WHERE state <> 'deleted' ORDER BY created_at, id "
 	 "LIMIT $1 OFFSET $2) t",
 	 2},
+	/* The administrator's own address follows the tenant's: it is
+	 * where their mails go. */
 	{"tenant_update",
+	 "WITH a AS (UPDATE admin.users SET email = $3, updated_at = now() "
+	 "WHERE tenant_id = $1 AND role = 'admin' AND $3::text IS NOT NULL "
+	 "AND state <> 'deleted') "
 	 "UPDATE admin.tenants SET name = coalesce($2, name), "
 	 "admin_email = coalesce($3, admin_email), "
 	 "timezone = coalesce($4, timezone), "

@@ -347,8 +347,12 @@ def test_suspend_resume_delete(stack, operator):
     assert operator.post(f"/v1/tenants/{t['id']}/resume").json["state"] == "active"
     assert api.post("/v1/auth/login", login, token="").status == 200
     r = operator.patch(f"/v1/tenants/{t['id']}", {"max_calls": 4,
-                                                   "language": "en"})
+                                                   "language": "en",
+                                                   "admin_email": "new@p.example"})
     assert r.status == 200 and r.json["max_calls"] == 4
+    me = api.post("/v1/auth/login", login, token="").json["token"]
+    assert Api(stack.env["OV_ADMIN_HTTP"], me).get("/v1/me").json["email"] == \
+        "new@p.example"
     assert operator.delete(f"/v1/tenants/{t['id']}").status == 204
     assert_problem(operator.get(f"/v1/tenants/{t['id']}"), 404)
     # Personal data is gone; the audit record stays.
