@@ -8,313 +8,559 @@
 #define PW_MIN_CHARS 8
 #define PW_MAX_BYTES 128
 #define PW_GEN_LEN 12
+/* Draws for one character before the source is declared broken: with a
+ * real CSPRNG the worst rejection rate here is 58/256, so 64 rejections
+ * in a row happen with probability below 1e-41. */
+#define PW_GEN_TRIES 64
 
-static const char specials[] = ".!?$%*-;#^";
+#define SPECIALS ".!?$%*-;#^"
+/* The generator's alphabet: no 0 O o 1 l I. */
+#define GEN_DIGITS "23456789"
+#define GEN_UPPER "ABCDEFGHJKLMNPQRSTUVWXYZ"
+#define GEN_LOWER "abcdefghijkmnpqrstuvwxyz"
 
-static enum ov_err no(char *why, size_t why_len, const char *reason)
+/* Digits kept from a typed number; more is "too long" whatever it is. */
+#define NUM_MAX_DIGITS 20
+#define INTL_MIN_DIGITS 8
+#define INTL_MAX_DIGITS 15
+
+#define USER_MIN 3
+#define USER_MAX 32
+#define EMAIL_MAX 254
+#define EMAIL_LOCAL_MAX 64
+#define DNS_LABEL_MAX 63
+
+static enum ov_err fail(char *why, size_t why_len, const char *reason)
 {
-	snprintf(why, why_len, "%s", reason);
+	if (why && why_len)
+		snprintf(why, why_len, "%s", reason);
 	return OV_EINVAL;
 }
 
-/* Code points in s, or -1 for invalid UTF-8 or a control character. */
-static long utf8_chars(const char *s)
+static enum ov_err pass(char *why, size_t why_len)
+{
+	if (why && why_len)
+		why[0] = '\0';
+	return OV_OK;
+}
+
+static void clear(char *out, size_t out_len)
+{
+	if (out && out_len)
+		out[0] = '\0';
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_upper(char c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+
+static bool is_lower(char c)
+{
+	return c >= 'a' && c <= 'z';
+}
+
+static bool is_alpha(char c)
+{
+	return is_upper(c) || is_lower(c);
+}
+
+/* C0, DEL, C1, and what breaks or reorders a line of text: U+2028,
+ * U+2029 and the bidirectional embeddings, overrides and isolates. */
+static bool is_control(unsigned cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 ||
+	       cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* Unicode White_Space. */
+static bool is_space(unsigned cp)
+{
+	return (cp >= 0x09 && cp <= 0x0d) || cp == 0x20 || cp == 0x85 ||
+	       cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) ||
+	       cp == 0x2028 || cp == 0x2029 || cp == 0x202f || cp == 0x205f ||
+	       cp == 0x3000;
+}
+
+/* What a scan of a string as UTF-8 text found. */
+struct text {
+	size_t chars;	/* code points in the valid sequences */
+	bool bad;	/* an invalid sequence */
+	bool control;	/* a control character */
+	bool space;	/* a whitespace character */
+	unsigned first; /* first and last code point (0 when none) */
+	unsigned last;
+};
+
+static void text_scan(const char *s, size_t n, struct text *t)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t left = strlen(s);
-	long n = 0;
 
-	while (*p) {
-		if (*p < 0x20 || *p == 0x7f)
-			return -1;
-		size_t l = ov_utf8_seq(p, left);
-		if (!l)
-			return -1;
-		left -= l;
-		/* C1 controls U+0080..U+009F */
-		if (l == 2 && p[0] == 0xc2 && p[1] < 0xa0)
-			return -1;
-		p += l;
-		n++;
+	memset(t, 0, sizeof(*t));
+	for (size_t i = 0; i < n;) {
+		size_t l = ov_utf8_seq(p + i, n - i);
+		if (!l) {
+			t->bad = true;
+			i++;
+			continue;
+		}
+		/* 0x7f >> l keeps the lead byte's payload bits. */
+		unsigned cp = l == 1 ? p[i] : p[i] & (0x7fu >> l);
+		for (size_t k = 1; k < l; k++)
+			cp = (cp << 6) | (p[i + k] & 0x3fu);
+		t->control = t->control || is_control(cp);
+		t->space = t->space || is_space(cp);
+		if (t->chars++ == 0)
+			t->first = cp;
+		t->last = cp;
+		i += l;
 	}
-	return n;
 }
+
+/* ---- passwords ---- */
 
 enum ov_err admin_password_check(const char *pw, const char *old_pw, char *why,
 				 size_t why_len)
 {
 	bool digit = false, upper = false, lower = false, special = false;
+	struct text t;
 
-	if (strlen(pw) > PW_MAX_BYTES)
-		return no(why, why_len, "must be at most 128 bytes");
-	long chars = utf8_chars(pw);
-	if (chars < 0)
-		return no(why, why_len,
-			  "must be valid text without control characters");
-	if (chars < PW_MIN_CHARS)
-		return no(why, why_len, "must be at least 8 characters long");
+	if (!pw)
+		return fail(why, why_len, "is required");
+	size_t len = strlen(pw);
+	text_scan(pw, len, &t);
+	if (t.bad)
+		return fail(why, why_len, "must be valid UTF-8 text");
+	if (t.chars < PW_MIN_CHARS)
+		return fail(why, why_len, "must be at least 8 characters long");
+	if (len > PW_MAX_BYTES)
+		return fail(why, why_len, "must be at most 128 bytes long");
 	for (const char *p = pw; *p; p++) {
-		digit = digit || (*p >= '0' && *p <= '9');
-		upper = upper || (*p >= 'A' && *p <= 'Z');
-		lower = lower || (*p >= 'a' && *p <= 'z');
-		special = special || strchr(specials, *p) != NULL;
+		digit = digit || is_digit(*p);
+		upper = upper || is_upper(*p);
+		lower = lower || is_lower(*p);
+		special = special || strchr(SPECIALS, *p) != NULL;
 	}
 	if (!digit)
-		return no(why, why_len, "must contain a digit");
+		return fail(why, why_len, "must contain a digit");
 	if (!upper)
-		return no(why, why_len, "must contain an upper-case letter");
+		return fail(why, why_len, "must contain an upper-case letter");
 	if (!lower)
-		return no(why, why_len, "must contain a lower-case letter");
+		return fail(why, why_len, "must contain a lower-case letter");
 	if (!special)
-		return no(why, why_len,
-			  "must contain one of . ! ? $ % * - ; # ^");
+		return fail(why, why_len,
+			    "must contain one of . ! ? $ % * - ; # ^");
+	if (t.control)
+		return fail(why, why_len,
+			    "must not contain control characters");
 	if (old_pw && strcmp(pw, old_pw) == 0)
-		return no(why, why_len, "must differ from the old password");
-	return OV_OK;
+		return fail(why, why_len, "must differ from the old password");
+	return pass(why, why_len);
 }
 
-/* A uniform index below n from the random source, without modulo bias. */
-static size_t pick(size_t n, void (*rand_bytes)(void *, size_t))
+/* A uniform index below n (1 to 256) into *i. Bytes at or above the
+ * largest multiple of n are drawn again, so every index is equally
+ * likely. false when the source gives only rejected bytes. */
+static bool pick(size_t n, void (*rand_bytes)(void *, size_t), size_t *i)
 {
-	unsigned char b;
 	size_t limit = 256 - 256 % n;
 
-	do
+	for (int tries = 0; tries < PW_GEN_TRIES; tries++) {
+		unsigned char b = 0;
 		rand_bytes(&b, 1);
-	while (b >= limit);
-	return b % n;
+		if (b < limit) {
+			*i = b % n;
+			return true;
+		}
+	}
+	return false;
 }
 
 enum ov_err admin_password_generate(char *out, size_t out_len,
 				    void (*rand_bytes)(void *buf, size_t n))
 {
-	/* No 0 O o 1 l I. */
-	static const char *const classes[] = {
-		"23456789", "ABCDEFGHJKLMNPQRSTUVWXYZ",
-		"abcdefghijkmnpqrstuvwxyz", ".!?$%*-;#^"};
-	static const char all[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-				  "abcdefghijkmnpqrstuvwxyz.!?$%*-;#^";
+	static const char *const classes[] = {GEN_DIGITS, GEN_UPPER, GEN_LOWER,
+					      SPECIALS};
+	static const char all[] = GEN_DIGITS GEN_UPPER GEN_LOWER SPECIALS;
+	const size_t n_classes = sizeof(classes) / sizeof(classes[0]);
+	size_t i, j;
 
-	if (out_len < PW_GEN_LEN + 1)
+	clear(out, out_len);
+	if (!out || out_len < PW_GEN_LEN + 1 || !rand_bytes)
 		return OV_EINVAL;
-	/* One of each class, the rest from all, then shuffled. */
-	for (size_t i = 0; i < 4; i++)
-		out[i] = classes[i][pick(strlen(classes[i]), rand_bytes)];
-	for (size_t i = 4; i < PW_GEN_LEN; i++)
-		out[i] = all[pick(sizeof(all) - 1, rand_bytes)];
-	for (size_t i = PW_GEN_LEN - 1; i > 0; i--) {
-		size_t j = pick(i + 1, rand_bytes);
-		char t = out[i];
+	/* One of each class, the rest from the whole alphabet, then a
+	 * Fisher-Yates shuffle so no position betrays its class. */
+	for (i = 0; i < PW_GEN_LEN; i++) {
+		const char *set = i < n_classes ? classes[i] : all;
+		if (!pick(strlen(set), rand_bytes, &j))
+			goto broken;
+		out[i] = set[j];
+	}
+	for (i = PW_GEN_LEN - 1; i > 0; i--) {
+		if (!pick(i + 1, rand_bytes, &j))
+			goto broken;
+		char c = out[i];
 		out[i] = out[j];
-		out[j] = t;
+		out[j] = c;
 	}
 	out[PW_GEN_LEN] = '\0';
 	return OV_OK;
+broken:
+	memset(out, 0, PW_GEN_LEN + 1);
+	return OV_EINVAL;
 }
 
-/* Digits of a number as typed: separators are spaces, dots, dashes and
- * one pair of parentheses; a leading + is kept as '+'. */
-static bool digits_of(const char *in, char *out, size_t out_len)
-{
-	size_t o = 0;
-	int parens = 0;
+/* ---- phone numbers ---- */
 
+/* A number as a person typed it, reduced to its digits. */
+struct typed {
+	char d[NUM_MAX_DIGITS + 1];
+	size_t n;
+	bool plus;	 /* began with '+' */
+	bool group;	 /* had a pair of parentheses */
+	size_t group_at; /* digits before the '(' */
+	size_t group_n;	 /* digits inside the parentheses */
+};
+
+static bool typed_parse(const char *in, struct typed *t, char *why,
+			size_t why_len)
+{
+	bool open = false;
+
+	memset(t, 0, sizeof(*t));
+	if (!in) {
+		fail(why, why_len, "is required");
+		return false;
+	}
 	for (const char *p = in; *p; p++) {
-		if (*p == '+' && o == 0 && p == in) {
-			out[o++] = '+';
-		} else if (*p >= '0' && *p <= '9') {
-			if (o + 1 >= out_len)
-				return false;
-			out[o++] = *p;
-		} else if (*p == '(' && parens == 0) {
-			parens = 1;
-		} else if (*p == ')' && parens == 1) {
-			parens = 2;
-		} else if (!strchr(" .-", *p)) {
+		char c = *p;
+		const char *no = NULL;
+
+		if (is_digit(c)) {
+			if (t->n == NUM_MAX_DIGITS)
+				no = "is too long";
+			else
+				t->d[t->n++] = c;
+			if (open)
+				t->group_n++;
+		} else if (c == '+') {
+			if (t->plus || t->n)
+				no = "may have a + only at the start";
+			t->plus = true;
+		} else if (c == '(') {
+			if (t->group)
+				no = "may have only one pair of parentheses";
+			t->group = open = true;
+			t->group_at = t->n;
+		} else if (c == ')') {
+			if (!open)
+				no = "has unbalanced parentheses";
+			else if (!t->group_n)
+				no = "has empty parentheses";
+			open = false;
+		} else if (is_alpha(c)) {
+			no = "must not contain letters";
+		} else if (!strchr(" .-/", c)) {
+			no = "may contain only digits, spaces, dots, dashes, "
+			     "slashes and parentheses";
+		}
+		if (no) {
+			fail(why, why_len, no);
 			return false;
 		}
-		if (o + 1 >= out_len)
-			return false;
 	}
-	out[o] = '\0';
-	return parens != 1 && o > 0;
+	if (open) {
+		fail(why, why_len, "has unbalanced parentheses");
+		return false;
+	}
+	if (!t->n) {
+		fail(why, why_len, "has no digits");
+		return false;
+	}
+	return true;
 }
 
-/* National significant number of an Italian landline or mobile. */
+static enum ov_err emit(const char *cc, const char *nsn, char *out,
+			size_t out_len, char *why, size_t why_len)
+{
+	if (!out || !out_len)
+		return fail(why, why_len, "has no room for the result");
+	int w = snprintf(out, out_len, "+%s%s", cc, nsn);
+	if (w < 0 || (size_t)w >= out_len) {
+		out[0] = '\0';
+		return fail(why, why_len, "has no room for the result");
+	}
+	return pass(why, why_len);
+}
+
+/* The national significant number of an Italian landline or mobile. */
 static enum ov_err italian(const char *nsn, char *out, size_t out_len,
 			   char *why, size_t why_len)
 {
 	size_t n = strlen(nsn);
 
-	if (nsn[0] == '0') {
-		if (n < 6 || n > 11)
-			return no(why, why_len,
-				  "is not an Italian landline number "
-				  "(6 to 11 digits from 0)");
-	} else if (nsn[0] == '3') {
-		if (n < 9 || n > 10)
-			return no(why, why_len,
-				  "is not an Italian mobile number "
-				  "(9 or 10 digits from 3)");
-	} else {
-		return no(why, why_len,
-			  "must be an Italian landline (0…) or mobile (3…) "
-			  "number");
+	switch (nsn[0]) {
+	case '\0':
+		return fail(why, why_len, "has no digits after the +39");
+	case '0':
+		/* 00 is the international prefix, never an area code. */
+		if (nsn[1] == '0')
+			return fail(why, why_len,
+				    "is not a valid Italian number");
+		if (n < 6)
+			return fail(why, why_len,
+				    "is too short for an Italian landline "
+				    "(6 to 11 digits)");
+		if (n > 11)
+			return fail(why, why_len,
+				    "is too long for an Italian landline "
+				    "(6 to 11 digits)");
+		break;
+	case '3':
+		if (n < 9)
+			return fail(why, why_len,
+				    "is too short for an Italian mobile "
+				    "(9 or 10 digits)");
+		if (n > 10)
+			return fail(why, why_len,
+				    "is too long for an Italian mobile "
+				    "(9 or 10 digits)");
+		break;
+	case '1':
+		return fail(why, why_len,
+			    "is a short or emergency number, not accepted");
+	case '4':
+		return fail(
+			why, why_len,
+			"is a premium or service number (4x), not accepted");
+	case '8':
+		if (nsn[1] == '0')
+			return fail(
+				why, why_len,
+				"is a toll-free number (80x), not accepted");
+		if (nsn[1] == '9')
+			return fail(why, why_len,
+				    "is a premium number (89x), not accepted");
+		/* fall through */
+	default:
+		return fail(why, why_len,
+			    "must be an Italian landline (starting with 0) or "
+			    "mobile (starting with 3)");
 	}
-	if ((size_t)snprintf(out, out_len, "+39%s", nsn) >= out_len)
-		return no(why, why_len, "is too long");
-	return OV_OK;
+	return emit("39", nsn, out, out_len, why, why_len);
 }
 
 enum ov_err admin_number_e164(const char *in, char *out, size_t out_len,
 			      char *why, size_t why_len)
 {
-	char d[40];
+	struct typed t;
+	const char *nsn;
 
-	if (!in || !digits_of(in, d, sizeof(d)))
-		return no(why, why_len,
-			  "must be a phone number (digits, spaces, dots, "
-			  "dashes)");
-	const char *nsn = d;
-	if (strncmp(d, "+39", 3) == 0)
-		nsn = d + 3;
-	else if (strncmp(d, "0039", 4) == 0)
-		nsn = d + 4;
-	else if (d[0] == '+' || strncmp(d, "00", 2) == 0)
-		return no(why, why_len, "must be an Italian number");
+	clear(out, out_len);
+	if (!typed_parse(in, &t, why, why_len))
+		return OV_EINVAL;
+	nsn = t.d;
+	if (t.plus || strncmp(t.d, "00", 2) == 0) {
+		const char *cc = t.plus ? t.d : t.d + 2;
+		if (strncmp(cc, "39", 2) != 0)
+			return fail(why, why_len,
+				    "must be an Italian number (+39)");
+		nsn = cc + 2;
+	}
 	return italian(nsn, out, out_len, why, why_len);
 }
 
 enum ov_err admin_forward_target(const char *in, char *out, size_t out_len,
 				 char *why, size_t why_len)
 {
-	char d[40];
+	struct typed t;
+	char d[NUM_MAX_DIGITS + 1];
+	size_t at, n = 0;
 
-	if (!in || !digits_of(in, d, sizeof(d)))
-		return no(why, why_len,
-			  "must be a phone number (digits, spaces, dots, "
-			  "dashes)");
-	const char *intl = NULL;
-	if (d[0] == '+')
-		intl = d + 1;
-	else if (strncmp(d, "00", 2) == 0)
-		intl = d + 2;
-	if (!intl)
-		return italian(d, out, out_len, why, why_len);
-	if (strncmp(intl, "39", 2) == 0)
-		return italian(intl + 2, out, out_len, why, why_len);
-	size_t n = strlen(intl);
-	if (n < 8 || n > 15 || intl[0] == '0')
-		return no(why, why_len,
-			  "is not an international number (8 to 15 digits "
-			  "after the country code's +)");
-	if ((size_t)snprintf(out, out_len, "+%s", intl) >= out_len)
-		return no(why, why_len, "is too long");
-	return OV_OK;
+	clear(out, out_len);
+	if (!typed_parse(in, &t, why, why_len))
+		return OV_EINVAL;
+	if (t.plus)
+		at = 0;
+	else if (strncmp(t.d, "00", 2) == 0)
+		at = 2;
+	else
+		return italian(t.d, out, out_len, why, why_len);
+	if (strncmp(t.d + at, "39", 2) == 0)
+		return italian(t.d + at + 2, out, out_len, why, why_len);
+	/* "+44 (0)20 …": the (0) is dialled only inside the country. */
+	bool trunk = t.group && t.group_n == 1 && t.d[t.group_at] == '0' &&
+		     t.group_at > at && t.group_at <= at + 3;
+	for (size_t i = at; i < t.n; i++)
+		if (!(trunk && i == t.group_at))
+			d[n++] = t.d[i];
+	d[n] = '\0';
+	if (n && d[0] == '0')
+		return fail(why, why_len, "has no valid country code");
+	if (strncmp(d, "979", 3) == 0)
+		return fail(why, why_len,
+			    "is an international premium number, not accepted");
+	if (n < INTL_MIN_DIGITS)
+		return fail(why, why_len,
+			    "is too short for an international number "
+			    "(8 to 15 digits)");
+	if (n > INTL_MAX_DIGITS)
+		return fail(why, why_len,
+			    "is too long for an international number "
+			    "(8 to 15 digits)");
+	return emit("", d, out, out_len, why, why_len);
 }
+
+/* ---- usernames and extensions ---- */
 
 enum ov_err admin_username_check(const char *u, char *why, size_t why_len)
 {
+	if (!u)
+		return fail(why, why_len, "is required");
 	size_t n = strlen(u);
-
-	if (n < 3 || n > 32)
-		return no(why, why_len, "must be 3 to 32 characters long");
-	if (!((u[0] >= 'A' && u[0] <= 'Z') || (u[0] >= 'a' && u[0] <= 'z')))
-		return no(why, why_len, "must start with a letter");
-	for (size_t i = 0; i < n; i++) {
-		char c = u[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-		      c == '-'))
-			return no(why, why_len,
-				  "may hold only letters, digits, . _ and -");
-	}
-	return OV_OK;
+	for (size_t i = 0; i < n; i++)
+		if (!is_alpha(u[i]) && !is_digit(u[i]) && !strchr("._-", u[i]))
+			return fail(why, why_len,
+				    "may contain only A-Z, a-z, 0-9, '.', '_' "
+				    "and '-'");
+	if (n < USER_MIN)
+		return fail(why, why_len, "must be at least 3 characters long");
+	if (n > USER_MAX)
+		return fail(why, why_len, "must be at most 32 characters long");
+	if (!is_alpha(u[0]))
+		return fail(why, why_len, "must start with a letter");
+	return pass(why, why_len);
 }
 
 void admin_username_fold(const char *u, char *out, size_t out_len)
 {
 	size_t i = 0;
 
-	for (; u[i] && i + 1 < out_len; i++)
-		out[i] =
-			(u[i] >= 'A' && u[i] <= 'Z') ? (char)(u[i] + 32) : u[i];
-	if (out_len)
-		out[i] = '\0';
+	if (!out || !out_len)
+		return;
+	for (; u && u[i] && i + 1 < out_len; i++)
+		out[i] = is_upper(u[i]) ? (char)(u[i] - 'A' + 'a') : u[i];
+	out[i] = '\0';
 }
 
 enum ov_err admin_extension_check(const char *ext, char *why, size_t why_len)
 {
-	if (strlen(ext) != 2 || ext[0] < '0' || ext[0] > '9' || ext[1] < '0' ||
-	    ext[1] > '9' || strcmp(ext, "00") == 0)
-		return no(why, why_len, "must be two digits, 01 to 99");
-	return OV_OK;
+	if (!ext)
+		return fail(why, why_len, "is required");
+	if (strlen(ext) != 2 || !is_digit(ext[0]) || !is_digit(ext[1]))
+		return fail(why, why_len, "must be two digits, 01 to 99");
+	if (ext[0] == '0' && ext[1] == '0')
+		return fail(why, why_len, "must be 01 to 99, not 00");
+	return pass(why, why_len);
 }
 
-static bool label_ok(const char *l, size_t n)
+/* ---- e-mail addresses ---- */
+
+static const char *email_domain(const char *d)
 {
-	if (n == 0 || n > 63 || l[0] == '-' || l[n - 1] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((l[i] >= 'a' && l[i] <= 'z') ||
-		      (l[i] >= 'A' && l[i] <= 'Z') ||
-		      (l[i] >= '0' && l[i] <= '9') || l[i] == '-'))
-			return false;
-	return true;
+	const char *label = d;
+
+	if (!*d)
+		return "must have a domain after the @";
+	if (!strchr(d, '.'))
+		return "must have a domain like example.com";
+	for (;;) {
+		size_t n = strcspn(label, ".");
+		if (n == 0)
+			return "has a misplaced dot in the domain";
+		if (n > DNS_LABEL_MAX)
+			return "has a domain label longer than 63 characters";
+		for (size_t i = 0; i < n; i++)
+			if (!is_alpha(label[i]) && !is_digit(label[i]) &&
+			    label[i] != '-')
+				return "may use only A-Z, a-z, 0-9, '-' and "
+				       "dots in the domain";
+		if (label[0] == '-' || label[n - 1] == '-')
+			return "has a domain label starting or ending with '-'";
+		if (label[n] == '\0')
+			break;
+		label += n + 1;
+	}
+	/* label is now the top-level domain. */
+	bool letters = strlen(label) >= 2;
+	for (const char *p = label; *p; p++)
+		letters = letters && is_alpha(*p);
+	return letters ? NULL
+		       : "must end with a top-level domain of 2 or more "
+			 "letters";
 }
 
 enum ov_err admin_email_check(const char *e, char *why, size_t why_len)
 {
-	const char *at = strchr(e, '@');
+	struct text t;
 
-	if (strlen(e) > 254 || !at || strchr(at + 1, '@'))
-		return no(why, why_len,
-			  "must be an address like name@example.com");
+	if (!e)
+		return fail(why, why_len, "is required");
+	if (!*e)
+		return fail(why, why_len, "must not be empty");
+	if (strlen(e) > EMAIL_MAX)
+		return fail(why, why_len, "must be at most 254 bytes long");
+	const char *at = strchr(e, '@');
+	if (!at)
+		return fail(why, why_len, "must contain an @");
+	if (strchr(at + 1, '@'))
+		return fail(why, why_len, "must contain only one @");
 	size_t local = (size_t)(at - e);
-	if (local == 0 || local > 64)
-		return no(why, why_len, "must have a name before the @");
+	if (local == 0)
+		return fail(why, why_len, "must have a name before the @");
+	if (local > EMAIL_LOCAL_MAX)
+		return fail(why, why_len,
+			    "must have at most 64 bytes before the @");
+	text_scan(e, local, &t);
+	if (t.bad)
+		return fail(why, why_len, "must be valid UTF-8 text");
+	if (t.control)
+		return fail(why, why_len,
+			    "must not contain control characters");
+	if (t.space)
+		return fail(why, why_len, "must not contain spaces");
+	/* Legal only in quoted local parts, which nobody uses; they would
+	 * need quoting in the mail's headers. */
 	for (const char *p = e; p < at; p++)
-		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
-			return no(why, why_len,
-				  "must not contain spaces or control "
-				  "characters");
-	const char *d = at + 1, *last = NULL;
-	size_t labels = 0;
-	while (*d) {
-		size_t n = strcspn(d, ".");
-		if (!label_ok(d, n))
-			return no(why, why_len, "has an invalid domain");
-		last = d;
-		labels++;
-		d += n;
-		if (*d == '.' && *++d == '\0')
-			return no(why, why_len, "has an invalid domain");
-	}
-	if (labels < 2 || strlen(last) < 2)
-		return no(why, why_len, "must have a domain like example.com");
-	for (const char *p = last; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
-			return no(why, why_len, "has an invalid domain");
-	return OV_OK;
+		if (strchr("()<>[],;:\\\"", *p))
+			return fail(why, why_len,
+				    "must not contain ( ) < > [ ] , ; : \\ or "
+				    "\" before the @");
+	const char *no = email_domain(at + 1);
+	return no ? fail(why, why_len, no) : pass(why, why_len);
 }
+
+/* ---- names ---- */
 
 enum ov_err admin_name_check(const char *n, size_t max_chars, char *why,
 			     size_t why_len)
 {
-	size_t len = strlen(n);
+	struct text t;
 
-	if (len == 0)
-		return no(why, why_len, "must not be empty");
-	if (n[0] == ' ' || n[len - 1] == ' ')
-		return no(why, why_len, "must not start or end with a space");
-	long chars = utf8_chars(n);
-	if (chars < 0)
-		return no(why, why_len,
-			  "must be valid text without control characters");
-	if ((size_t)chars > max_chars) {
-		snprintf(why, why_len, "must be at most %zu characters",
-			 max_chars);
+	if (!n)
+		return fail(why, why_len, "is required");
+	if (!*n)
+		return fail(why, why_len, "must not be empty");
+	text_scan(n, strlen(n), &t);
+	if (t.bad)
+		return fail(why, why_len, "must be valid UTF-8 text");
+	if (t.control)
+		return fail(why, why_len,
+			    "must not contain control characters");
+	if (is_space(t.first) || is_space(t.last))
+		return fail(why, why_len, "must not start or end with a space");
+	if (t.chars > max_chars) {
+		if (why && why_len)
+			snprintf(why, why_len,
+				 "must be at most %zu characters long",
+				 max_chars);
 		return OV_EINVAL;
 	}
-	return OV_OK;
+	return pass(why, why_len);
 }
