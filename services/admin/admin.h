@@ -94,6 +94,14 @@ const char *admin_path_id(struct admin_req *r, const char *what);
 /* A well-formed UUID (ids in paths are checked before any query). */
 bool admin_uuid_ok(const char *s);
 
+/* Ends the request's transaction after a change that went e: when e is
+ * OV_OK, writes the audit record (taking detail) and commits; otherwise,
+ * or when that fails, rolls back. Returns the outcome; the caller
+ * answers a failure. */
+enum ov_err admin_end_tx(struct admin_req *r, enum ov_err e,
+			 const char *tenant_id, const char *action,
+			 const char *target, json_t *detail);
+
 /* Appends an audit record in the request's transaction or alone. */
 enum ov_err admin_audit(struct admin_req *r, const char *tenant_id,
 			const char *action, const char *target, json_t *detail);

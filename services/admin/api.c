@@ -233,6 +233,21 @@ enum ov_err admin_audit(struct admin_req *r, const char *tenant_id,
 	return e;
 }
 
+enum ov_err admin_end_tx(struct admin_req *r, enum ov_err e,
+			 const char *tenant_id, const char *action,
+			 const char *target, json_t *detail)
+{
+	if (e == OV_OK)
+		e = admin_audit(r, tenant_id, action, target, detail);
+	else
+		json_decref(detail);
+	if (e == OV_OK)
+		e = ov_db_commit(r->db);
+	if (e != OV_OK)
+		ov_db_rollback(r->db);
+	return e;
+}
+
 void admin_token_new(const char *prefix, char *out, size_t out_len)
 {
 	unsigned char raw[ADMIN_TOKEN_BYTES];

@@ -40,13 +40,9 @@ static void save(struct admin_req *r, const char *stmt, int n,
 	if (e == OV_OK && PQntuples(res) == 0)
 		e = OV_ENOTFOUND;
 	PQclear(res);
-	if (e == OV_OK)
-		e = admin_audit(r, r->tenant_id, what, NULL,
-				json_deep_copy(r->body));
-	if (e == OV_OK)
-		e = ov_db_commit(r->db);
+	e = admin_end_tx(r, e, r->tenant_id, what, NULL,
+			 json_deep_copy(r->body));
 	if (e != OV_OK) {
-		ov_db_rollback(r->db);
 		admin_fail_store(r, e, "draft");
 		return;
 	}

@@ -16,14 +16,8 @@ static bool change(struct admin_req *r, const char *stmt, int n,
 	if (e == OV_OK)
 		e = ov_db_exec(r->db, stmt, n, p, &res);
 	PQclear(res);
-	if (e == OV_OK)
-		e = admin_audit(r, r->tenant_id, action, r->user_id, detail);
-	else
-		json_decref(detail);
-	if (e == OV_OK)
-		e = ov_db_commit(r->db);
+	e = admin_end_tx(r, e, r->tenant_id, action, r->user_id, detail);
 	if (e != OV_OK) {
-		ov_db_rollback(r->db);
 		admin_fail_store(r, e, "user");
 		return false;
 	}

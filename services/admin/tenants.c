@@ -295,13 +295,9 @@ void tenants_patch(struct admin_req *r)
 	if (e == OV_OK && PQntuples(res) == 0)
 		e = OV_ENOTFOUND;
 	PQclear(res);
-	if (e == OV_OK)
-		e = admin_audit(r, id, "tenant.update", id,
-				json_deep_copy(r->body));
-	if (e == OV_OK)
-		e = ov_db_commit(r->db);
+	e = admin_end_tx(r, e, id, "tenant.update", id,
+			 json_deep_copy(r->body));
 	if (e != OV_OK) {
-		ov_db_rollback(r->db);
 		admin_fail_store(r, e, "tenant");
 		return;
 	}
@@ -339,12 +335,8 @@ static void set_state(struct admin_req *r, const char *from, const char *to,
 				   "the tenant is not %s", from);
 		return;
 	}
-	if (e == OV_OK)
-		e = admin_audit(r, id, action, id, NULL);
-	if (e == OV_OK)
-		e = ov_db_commit(r->db);
+	e = admin_end_tx(r, e, id, action, id, NULL);
 	if (e != OV_OK) {
-		ov_db_rollback(r->db);
 		admin_fail_store(r, e, "tenant");
 		return;
 	}
@@ -381,12 +373,8 @@ void tenants_delete(struct admin_req *r)
 	if (e == OV_OK && PQntuples(res) == 0)
 		e = OV_ENOTFOUND;
 	PQclear(res);
-	if (e == OV_OK)
-		e = admin_audit(r, id, "tenant.delete", id, NULL);
-	if (e == OV_OK)
-		e = ov_db_commit(r->db);
+	e = admin_end_tx(r, e, id, "tenant.delete", id, NULL);
 	if (e != OV_OK) {
-		ov_db_rollback(r->db);
 		admin_fail_store(r, e, "tenant");
 		return;
 	}

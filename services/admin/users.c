@@ -85,7 +85,7 @@ void users_create(struct admin_req *r)
 		{"username", OV_J_STR, true},
 		{"extension", OV_J_STR, true},
 	};
-	char fold[64], id[40];
+	char fold[64], id[40] = "";
 	PGresult *res = NULL;
 
 	if (!admin_body_ok(r, f, sizeof(f) / sizeof(f[0])) ||
@@ -104,19 +104,15 @@ void users_create(struct admin_req *r)
 	enum ov_err e = ov_db_begin(r->db);
 	if (e == OV_OK)
 		e = ov_db_exec(r->db, "user_insert", 9, p, &res);
-	if (e == OV_OK) {
-		snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
-		e = admin_audit(r, r->tenant_id, "user.create", id,
-				json_pack("{s:s, s:s}", "username",
-					  admin_str(r, "username"), "extension",
-					  admin_str(r, "extension")));
-	}
-	PQclear(res);
 	if (e == OV_OK)
-		e = ov_db_commit(r->db);
+		snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	e = admin_end_tx(r, e, r->tenant_id, "user.create", id,
+			 json_pack("{s:s, s:s}", "username",
+				   admin_str(r, "username"), "extension",
+				   admin_str(r, "extension")));
 	if (e != OV_OK) {
 		bool dup = e == OV_EEXIST;
-		ov_db_rollback(r->db);
 		if (dup)
 			conflict(r);
 		else
@@ -155,14 +151,10 @@ void users_patch(struct admin_req *r)
 	if (e == OV_OK && PQntuples(res) == 0)
 		e = OV_ENOTFOUND;
 	PQclear(res);
-	if (e == OV_OK)
-		e = admin_audit(r, r->tenant_id, "user.update", id,
-				json_deep_copy(r->body));
-	if (e == OV_OK)
-		e = ov_db_commit(r->db);
+	e = admin_end_tx(r, e, r->tenant_id, "user.update", id,
+			 json_deep_copy(r->body));
 	if (e != OV_OK) {
 		bool dup = e == OV_EEXIST;
-		ov_db_rollback(r->db);
 		if (dup)
 			conflict(r);
 		else
@@ -200,12 +192,8 @@ void users_delete(struct admin_req *r)
 					 "user");
 		return;
 	}
-	if (e == OV_OK)
-		e = admin_audit(r, r->tenant_id, "user.delete", id, NULL);
-	if (e == OV_OK)
-		e = ov_db_commit(r->db);
+	e = admin_end_tx(r, e, r->tenant_id, "user.delete", id, NULL);
 	if (e != OV_OK) {
-		ov_db_rollback(r->db);
 		admin_fail_store(r, e, "user");
 		return;
 	}
