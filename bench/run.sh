@@ -15,6 +15,7 @@ cd "$ROOT" || exit 1
 
 BENCHES=(
 	"bus|build/bin/bench-bus"
+	"admin|/usr/bin/python3 bench/admin/bench.py"
 )
 
 failed=()

@@ -108,6 +108,10 @@ static size_t common_vars(struct ov_svc_rt *rt, struct ov_cfg_var *v)
 		"OV_HTTP_PORT", NULL, "port for health, readiness and metrics",
 		&c->http_port, 1, 65535);
 	v[n++] = (struct ov_cfg_var)OV_CFG_INT(
+		"OV_HTTP_THREADS", "4",
+		"HTTP threads (handlers that wait on the database hold one)",
+		&c->http_threads, 1, 64);
+	v[n++] = (struct ov_cfg_var)OV_CFG_INT(
 		"OV_DRAIN_MS", "10000",
 		"on SIGTERM, how long in-flight requests may take",
 		&c->drain_ms, 0, 600000);
@@ -201,6 +205,7 @@ int ov_svc_main(const struct ov_svc *svc, int argc, char **argv)
 	struct ov_http_opts ho = {
 		.addr = rt.cfg.http_addr,
 		.port = rt.cfg.http_port,
+		.threads = (unsigned)rt.cfg.http_threads,
 		.ready = http_ready,
 		.ready_arg = &rt,
 		.handler = http_service,

@@ -51,6 +51,7 @@ struct ov_svc_cfg {
 	int bus_max_msg;
 	const char *http_addr;
 	int http_port;
+	int http_threads;
 	int drain_ms;
 	const char *log_level;
 	const char *db_url; /* services with a schema only */

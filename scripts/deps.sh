@@ -20,6 +20,8 @@ PACKAGES=(
 	rtpengine-daemon
 	# test: phones and the runner
 	sip-tester python3-pytest curl procps iproute2
+	# bench: HTTP load
+	wrk
 )
 
 missing=()

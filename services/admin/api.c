@@ -185,9 +185,32 @@ void admin_reply_json(struct admin_req *r, int status, const char *stmt, int n,
 		admin_fail_store(r, e, what);
 		return;
 	}
-	json_t *v = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	/* PostgreSQL built the JSON: pass it through, wrapped when asked,
+	 * instead of parsing and printing it again. */
+	const char *v = PQgetvalue(res, 0, 0);
+	size_t vl = (size_t)PQgetlength(res, 0, 0);
+	size_t kl = wrap ? strlen(wrap) : 0;
+	char *body = malloc(vl + kl + 8);
+	size_t o = 0;
+	if (body) {
+		if (wrap) {
+			memcpy(body, "{\"", 2);
+			memcpy(body + 2, wrap, kl);
+			memcpy(body + 2 + kl, "\":", 2);
+			o = kl + 4;
+		}
+		memcpy(body + o, v, vl);
+		o += vl;
+		if (wrap)
+			body[o++] = '}';
+		body[o] = '\0';
+	}
 	PQclear(res);
-	admin_json(r, status, wrap ? json_pack("{s:o}", wrap, v) : v);
+	if (!body) {
+		admin_fail(r, 500, OV_EEXHAUSTED, NULL, "out of memory");
+		return;
+	}
+	ov_http_reply(r->res, status, "application/json", body, o);
 }
 
 const char *admin_path_id(struct admin_req *r, const char *what)
