@@ -301,6 +301,10 @@ demo() {
 	cat "$f" >>"$RUN/stack.env"
 }
 
+demo_val() {
+	sed -n "s/^$1=//p" "$RUN/demo.env"
+}
+
 summary() {
 	cat <<EOT
 
@@ -315,8 +319,14 @@ EOT
 			"ov-$s" "$(bus_url "$s")" "${HTTP_PORT[$s]}"
 	done
 	if [ -f "$RUN/demo.env" ]; then
-		# shellcheck disable=SC1091
-		. "$RUN/demo.env"
+		# Values are not shell-quoted (passwords hold ; $ # …): read them
+		# one by one, never source the file.
+		local OV_DEMO_NUMBER OV_DEMO_ADMIN_USERNAME OV_DEMO_ADMIN_PASSWORD \
+			OV_DEMO_OPERATOR_KEY
+		OV_DEMO_NUMBER=$(demo_val OV_DEMO_NUMBER)
+		OV_DEMO_ADMIN_USERNAME=$(demo_val OV_DEMO_ADMIN_USERNAME)
+		OV_DEMO_ADMIN_PASSWORD=$(demo_val OV_DEMO_ADMIN_PASSWORD)
+		OV_DEMO_OPERATOR_KEY=$(demo_val OV_DEMO_OPERATOR_KEY)
 		cat <<EOT
 
   Demo tenant "Demo Srl", fixed number $OV_DEMO_NUMBER:
@@ -341,9 +351,13 @@ run)
 		echo "stack: a stack already runs in $RUN (scripts/stack.sh down)" >&2
 		exit 1
 	fi
-	trap 'trap - INT TERM; echo; echo "stack: stopping"; down; exit 0' INT TERM
+	# Whatever ends this (Ctrl-C, SIGTERM, a failure), the stack stops.
+	# Stopping must not depend on the terminal: output may be gone (a
+	# closed pipe), so ignore SIGPIPE and stop first.
+	trap 'trap - EXIT; trap "" PIPE INT; down; echo "stack: stopped" >&2' EXIT
+	trap 'exit 0' INT TERM
 	up
-	demo || { down; exit 1; }
+	demo
 	summary
 	"$BIN/ovctl" --env "$RUN/stack.env" ping all || true
 	# Wait until told to stop; wake up to notice a crashed process
