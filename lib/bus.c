@@ -26,6 +26,20 @@ uint64_t ov_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+struct timespec ov_abstime(unsigned ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
 uint64_t ov_now_ms(void)
 {
 	return ov_now_us() / 1000u;
@@ -421,14 +435,7 @@ unsigned ov_bus_server_drain(struct ov_bus_server *s, unsigned timeout_ms)
 		if (s->workers[i].state == W_RECV)
 			nng_aio_cancel(s->workers[i].aio);
 
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	struct timespec until = ov_abstime(timeout_ms);
 	for (;;) {
 		unsigned done = 0;
 		for (unsigned i = 0; i < s->n_workers; i++)
@@ -439,13 +446,7 @@ unsigned ov_bus_server_drain(struct ov_bus_server *s, unsigned timeout_ms)
 		for (unsigned i = 0; i < s->n_workers; i++)
 			if (s->workers[i].state == W_RECV)
 				nng_aio_cancel(s->workers[i].aio);
-		struct timespec tick;
-		clock_gettime(CLOCK_REALTIME, &tick);
-		tick.tv_nsec += 20000000L;
-		if (tick.tv_nsec >= 1000000000L) {
-			tick.tv_sec++;
-			tick.tv_nsec -= 1000000000L;
-		}
+		struct timespec tick = ov_abstime(20);
 		if (tick.tv_sec > until.tv_sec ||
 		    (tick.tv_sec == until.tv_sec &&
 		     tick.tv_nsec > until.tv_nsec))
@@ -585,13 +586,7 @@ static bool have_peer(struct ov_bus_client *c, uint32_t deadline_ms)
 		now + deadline_ms < grace_end ? now + deadline_ms : grace_end;
 	pthread_mutex_lock(&c->peer_lock);
 	while (atomic_load(&c->peers) == 0 && ov_now_ms() < until) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 5000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		struct timespec ts = ov_abstime(5);
 		pthread_cond_timedwait(&c->peer_cond, &c->peer_lock, &ts);
 	}
 	pthread_mutex_unlock(&c->peer_lock);

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <protobuf-c/protobuf-c.h>
 
@@ -156,6 +157,9 @@ void ov_bus_sub_close(struct ov_bus_sub *s);
 
 /* Packs msg into a malloc'd buffer. */
 enum ov_err ov_pb_pack(const ProtobufCMessage *msg, uint8_t **buf, size_t *len);
+
+/* CLOCK_REALTIME plus ms, for pthread_cond_timedwait. */
+struct timespec ov_abstime(unsigned ms);
 
 /* Milliseconds on the monotonic clock. */
 uint64_t ov_now_ms(void);

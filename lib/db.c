@@ -293,16 +293,8 @@ void ov_db_pool_close(struct ov_db_pool *p)
 
 struct ov_db *ov_db_acquire(struct ov_db_pool *p, unsigned timeout_ms)
 {
-	struct timespec until;
+	struct timespec until = ov_abstime(timeout_ms);
 	struct ov_db *db = NULL;
-
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&p->lock);
 	while (p->n_free == 0)
 		if (pthread_cond_timedwait(&p->cond, &p->lock, &until) != 0)

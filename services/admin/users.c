@@ -64,6 +64,16 @@ static void conflict(struct admin_req *r)
 		admin_fail(r, 409, OV_EEXIST, NULL, "the user conflicts");
 }
 
+/* A create or change that failed: a taken username or extension is a
+ * 409 naming it, anything else the store's answer. */
+static void fail_change(struct admin_req *r, enum ov_err e)
+{
+	if (e == OV_EEXIST)
+		conflict(r);
+	else
+		admin_fail_store(r, e, "user");
+}
+
 void users_list(struct admin_req *r)
 {
 	const char *p[] = {r->tenant_id};
@@ -112,11 +122,7 @@ void users_create(struct admin_req *r)
 				   admin_str(r, "username"), "extension",
 				   admin_str(r, "extension")));
 	if (e != OV_OK) {
-		bool dup = e == OV_EEXIST;
-		if (dup)
-			conflict(r);
-		else
-			admin_fail_store(r, e, "user");
+		fail_change(r, e);
 		return;
 	}
 	reply_user(r, 201, id);
@@ -154,11 +160,7 @@ void users_patch(struct admin_req *r)
 	e = admin_end_tx(r, e, r->tenant_id, "user.update", id,
 			 json_deep_copy(r->body));
 	if (e != OV_OK) {
-		bool dup = e == OV_EEXIST;
-		if (dup)
-			conflict(r);
-		else
-			admin_fail_store(r, e, "user");
+		fail_change(r, e);
 		return;
 	}
 	reply_user(r, 200, id);

@@ -20,19 +20,9 @@ int ovctl_apikey(const struct ovctl_opts *o, int argc, char **argv)
 	}
 	req.name = argv[1];
 	size_t len = ov__admin__api_key_create_request__pack(&req, body);
-	struct ov_bus_client *c = ovctl_client("admin");
-	if (!c)
-		return 2;
-	struct ov_bus_call call = {.method = "apikey.create",
-				   .request_id = "ovctl-apikey",
-				   .deadline_ms = o->deadline_ms,
-				   .body = body,
-				   .body_len = len};
-	if (ov_bus_client_call(c, &call, &res) != OV_OK) {
-		fprintf(stderr, "ovctl: %s: %s\n", ov_err_name(res.err),
-			res.message);
+	if (!ovctl_call_method(o, "admin", "apikey.create", NULL, body, len,
+			       &res))
 		goto out;
-	}
 	Ov__Admin__ApiKeyCreateReply *r =
 		ov__admin__api_key_create_reply__unpack(NULL, res.body_len,
 							res.body);
@@ -48,6 +38,5 @@ int ovctl_apikey(const struct ovctl_opts *o, int argc, char **argv)
 	rc = 0;
 out:
 	ov_bus_result_free(&res);
-	ovctl_client_done(c);
 	return rc;
 }

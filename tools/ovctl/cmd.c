@@ -58,3 +58,29 @@ void ovctl_client_done(struct ov_bus_client *c)
 {
 	(void)c;
 }
+
+bool ovctl_call_method(const struct ovctl_opts *o, const char *service,
+		       const char *method, const char *tenant,
+		       const uint8_t *body, size_t len,
+		       struct ov_bus_result *res)
+{
+	char rid[64];
+
+	memset(res, 0, sizeof(*res));
+	struct ov_bus_client *c = ovctl_client(service);
+	if (!c)
+		return false;
+	snprintf(rid, sizeof(rid), "ovctl-%s", method);
+	struct ov_bus_call call = {.method = method,
+				   .tenant_id = tenant,
+				   .request_id = rid,
+				   .deadline_ms = o->deadline_ms,
+				   .body = body,
+				   .body_len = len};
+	bool ok = ov_bus_client_call(c, &call, res) == OV_OK;
+	if (!ok)
+		fprintf(stderr, "ovctl: %s: %s\n", ov_err_name(res->err),
+			res->message);
+	ovctl_client_done(c);
+	return ok;
+}

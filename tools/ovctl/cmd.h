@@ -15,6 +15,13 @@ bool ovctl_uint(const char *s, unsigned lo, unsigned hi, unsigned *out);
  * message) when the name or its URL is unknown. */
 struct ov_bus_client *ovctl_client(const char *service);
 
+/* One call to a service's bus method; prints the failure and returns
+ * false. res must be freed with ov_bus_result_free either way. */
+bool ovctl_call_method(const struct ovctl_opts *o, const char *service,
+		       const char *method, const char *tenant,
+		       const uint8_t *body, size_t len,
+		       struct ov_bus_result *res);
+
 /* Ends a command's use of a client. ovctl exits right after, so the
  * socket is left to the exit: nng 1.5's REQ close can hang when the
  * peer went away with requests pending (nng issue #648). */

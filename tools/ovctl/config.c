@@ -139,21 +139,10 @@ int ovctl_snapshot(const struct ovctl_opts *o, int argc, char **argv)
 				"[--version N]\n");
 		return 2;
 	}
-	struct ov_bus_client *c = ovctl_client("admin");
-	if (!c)
-		return 2;
 	size_t len = ov__admin__snapshot_request__pack(&req, body);
-	struct ov_bus_call call = {.method = "snapshot.get",
-				   .tenant_id = tenant,
-				   .request_id = "ovctl-snapshot",
-				   .deadline_ms = o->deadline_ms,
-				   .body = body,
-				   .body_len = len};
-	if (ov_bus_client_call(c, &call, &res) != OV_OK) {
-		fprintf(stderr, "ovctl: %s: %s\n", ov_err_name(res.err),
-			res.message);
+	if (!ovctl_call_method(o, "admin", "snapshot.get", tenant, body, len,
+			       &res))
 		goto out;
-	}
 	Ov__Admin__Snapshot *s =
 		ov__admin__snapshot__unpack(NULL, res.body_len, res.body);
 	if (!s) {
@@ -165,6 +154,5 @@ int ovctl_snapshot(const struct ovctl_opts *o, int argc, char **argv)
 	rc = 0;
 out:
 	ov_bus_result_free(&res);
-	ovctl_client_done(c);
 	return rc;
 }
