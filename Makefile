@@ -16,12 +16,17 @@ WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion 
 ifeq ($(CI),true)
 WARN     += -Werror
 endif
-CPPFLAGS := -D_GNU_SOURCE -DOV_VERSION='"$(VERSION)"' -Ilib -I$(B)/proto -I/usr/include/postgresql
+GLIB_CFLAGS := $(shell pkg-config --cflags glib-2.0 2>/dev/null)
+GLIB_LIBS   := $(shell pkg-config --libs glib-2.0 2>/dev/null)
+CPPFLAGS := -D_GNU_SOURCE -DOV_VERSION='"$(VERSION)"' -Ilib -I$(B)/proto -I/usr/include/postgresql $(GLIB_CFLAGS)
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c17 -fPIC -pthread $(WARN) -MMD -MP
 # Generated protobuf-c code is not ours to warn about.
 PBFLAGS  := -std=c17 -fPIC -O2 -g -MMD -MP
-LDLIBS   := -lnng -lprotobuf-c -lmicrohttpd -lpq -lsodium -ljansson -lpthread
+# Every binary links what it uses and nothing more (--as-needed): GLib
+# (time zones) is the router's, libcurl (SMTP, HTTP) notify's and ovctl's.
+LDFLAGS  += -Wl,--as-needed
+LDLIBS   := -lnng -lprotobuf-c -lmicrohttpd -lpq -lsodium -ljansson -lcurl $(GLIB_LIBS) -lpthread
 TESTLIBS := -lcmocka
 ASAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -O1
 
@@ -64,6 +69,10 @@ $(B)/gen/admin_openapi.c: scripts/embed-file.py services/admin/openapi.json
 	@mkdir -p $(@D)
 	python3 scripts/embed-file.py admin_openapi services/admin/openapi.json > $@
 
+$(B)/gen/notify_templates.c: scripts/embed-dir.py $(wildcard services/notify/templates/*)
+	@mkdir -p $(@D)
+	python3 scripts/embed-dir.py notify_templates services/notify/templates > $@
+
 $(B)/obj/gen/%.o: $(B)/gen/%.c | $(PB_H)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(PBFLAGS) -c -o $@ $<
@@ -81,24 +90,25 @@ svc_src = $(filter-out %_test.c,$(wildcard services/$(1)/*.c))
 svc_objs = $(patsubst %.c,$(B)/obj/%.o,$(call svc_src,$(1)))
 # Generated objects a service links besides its migrations.
 svc_gen_admin := $(B)/obj/gen/admin_openapi.o
+svc_gen_notify := $(B)/obj/gen/notify_templates.o
 svc_gen = $(svc_gen_$(1))
 
 $(B)/bin/ov-%: $$(call svc_objs,$$*) $(B)/obj/gen/$$*_migrations.o $$(call svc_gen,$$*) $(LIBOV)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/bin/ovctl: $(patsubst %.c,$(B)/obj/%.o,$(wildcard tools/ovctl/*.c)) $(LIBOV)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ -lcurl $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/bin/bench-bus: $(patsubst %.c,$(B)/obj/%.o,$(wildcard bench/bus/*.c)) $(LIBOV)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The Lua C module Kamailio loads with require("ovbus").
 $(LUAMOD): $(patsubst %.c,$(B)/obj/%.o,$(wildcard edge/kamailio/ovbus/*.c)) $(LIBOV)
 	@mkdir -p $(@D)
-	$(CC) -shared $(CFLAGS) -Wl,--as-needed -o $@ $^ -llua5.1 $(LDLIBS)
+	$(CC) -shared $(CFLAGS) $(LDFLAGS) -o $@ $^ -llua5.1 $(LDLIBS)
 $(B)/obj/edge/kamailio/ovbus/%.o: CPPFLAGS += -I/usr/include/lua5.1
 
 # ---- unit tests: a test links its own directory's objects ----
@@ -106,12 +116,12 @@ test_deps = $(filter-out %/main.o,$(patsubst %.c,$(B)/$(2)/%.o,$(filter-out %_te
 
 $(B)/test/lib/%_test: $(B)/obj/lib/%_test.o $(LIBOV)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(TESTLIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TESTLIBS) $(LDLIBS)
 
 svc_of = $(firstword $(subst /, ,$(1)))
 $(B)/test/services/%_test: $(B)/obj/services/%_test.o $$(call test_deps,services/$$*,obj) $$(call svc_gen,$$(call svc_of,$$*)) $(LIBOV)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(TESTLIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TESTLIBS) $(LDLIBS)
 
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 ASAN_LIB_OBJ := $(LIB_SRC:%.c=$(B)/asan/obj/%.o) $(PB_C:$(B)/proto/%.c=$(B)/asan/obj/proto/%.o)
@@ -129,11 +139,11 @@ $(B)/asan/libov.a: $(ASAN_LIB_OBJ)
 
 $(B)/asan/lib/%_test: $(B)/asan/obj/lib/%_test.o $(B)/asan/libov.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(ASAN) -o $@ $^ $(TESTLIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(ASAN) -o $@ $^ $(TESTLIBS) $(LDLIBS)
 
 $(B)/asan/services/%_test: $(B)/asan/obj/services/%_test.o $$(call test_deps,services/$$*,asan/obj) $$(call svc_gen,$$(call svc_of,$$*)) $(B)/asan/libov.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(ASAN) -o $@ $^ $(TESTLIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(ASAN) -o $@ $^ $(TESTLIBS) $(LDLIBS)
 
 # ---- entry points ----
 deps:

@@ -9,7 +9,7 @@ PACKAGES=(
 	build-essential pkg-config git python3
 	protobuf-c-compiler libprotobuf-c-dev
 	libnng-dev libpq-dev libmicrohttpd-dev libsodium-dev libjansson-dev
-	libcurl4-openssl-dev
+	libcurl4-openssl-dev libglib2.0-dev
 	liblua5.1-0-dev lua5.1
 	libcmocka-dev clang-format
 	# run: the real components of the stack
@@ -19,7 +19,7 @@ PACKAGES=(
 	kamailio-utils-modules
 	rtpengine-daemon
 	# test: phones and the runner
-	sip-tester python3-pytest curl procps iproute2
+	sip-tester python3-pytest python3-aiosmtpd curl procps iproute2
 	# bench: HTTP load
 	wrk
 )
