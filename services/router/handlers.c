@@ -1,17 +1,112 @@
 #include "handlers.h"
 
 #include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
+#include "log.h"
 #include "plan.h"
+#include "sync.h"
 #include "tenants.h"
 
+struct router router;
+
 static atomic_uint_fast64_t plans;
+
+/* Presence and bindings of the tenant's owners, from the registrar;
+ * NULL when it could not be asked (decide() then counts everybody as
+ * unreachable: the call goes where an unreachable call goes). */
+static Ov__Registrar__ContactsReply *reach_get(const char *tenant_id,
+					       const char *request_id)
+{
+	Ov__Registrar__ContactsRequest in =
+		OV__REGISTRAR__CONTACTS_REQUEST__INIT;
+	struct ov_bus_result res = {0};
+	Ov__Registrar__ContactsReply *out = NULL;
+	uint8_t *body = NULL;
+	size_t len = 0;
+
+	if (ov_pb_pack(&in.base, &body, &len) != OV_OK)
+		return NULL;
+	struct ov_bus_call call = {
+		.method = "contacts.get",
+		.tenant_id = tenant_id,
+		.request_id = request_id,
+		.deadline_ms = (uint32_t)router.cfg.reach_ms,
+		.body = body,
+		.body_len = len,
+	};
+	enum ov_err e = ov_bus_client_call(router.registrar, &call, &res);
+	free(body);
+	if (e == OV_OK)
+		out = ov__registrar__contacts_reply__unpack(NULL, res.body_len,
+							    res.body);
+	if (!out)
+		ov_log_warn("route.reach_failed", OV_LS("tenant", tenant_id),
+			    OV_LS("request_id", request_id),
+			    OV_LS("error", ov_err_name(e)),
+			    OV_LS("message", res.message));
+	ov_bus_result_free(&res);
+	return out;
+}
+
+/* Whether the plan needs to know who is reachable: not when nobody
+ * owns the call, nor when everything is forwarded anyway. */
+static bool needs_reach(const struct router_tenant *t,
+			const Ov__Router__RouteRequest *call)
+{
+	if (!t)
+		return false;
+	const Ov__Admin__Forwarding *f = t->snap->forwarding;
+	if (call->origin == OV__ROUTER__ROUTE_REQUEST__ORIGIN__TRUNK && f &&
+	    f->unconditional && f->unconditional->enabled)
+		return false;
+	return true;
+}
+
+/* Decides the plan of `call` into p; the caller frees p. */
+static enum ov_err decide(const struct ov_bus_req *req,
+			  const Ov__Router__RouteRequest *call, int64_t now,
+			  struct router_plan *p)
+{
+	if (!router_sync_ready())
+		return OV_EUNAVAIL;
+	struct router_table *t = router_table_acquire();
+	const struct router_tenant *tn;
+	if (call->origin == OV__ROUTER__ROUTE_REQUEST__ORIGIN__DEVICE) {
+		tn = router_table_by_id(t, call->tenant_id);
+		/* A device dialling its own fixed number calls in. */
+		const struct router_tenant *own =
+			router_table_by_number(t, call->to_user);
+		if (tn && own == tn)
+			tn = own;
+	} else {
+		tn = router_table_by_number(t, call->to_user);
+	}
+	Ov__Registrar__ContactsReply *reach = NULL;
+	if (needs_reach(tn, call))
+		reach = reach_get(tn->snap->tenant_id, req->request_id);
+	router_decide(tn, call, reach, now, p);
+	if (reach)
+		ov__registrar__contacts_reply__free_unpacked(reach, NULL);
+	router_table_release(t);
+	atomic_fetch_add(&plans, 1);
+	/* No step at all: decide() could not allocate even a reject. */
+	return p->plan.n_steps ? OV_OK : OV_EEXHAUSTED;
+}
+
+static const char *fail_message(enum ov_err e)
+{
+	return e == OV_EUNAVAIL ? "no configuration loaded yet"
+				: "out of memory";
+}
 
 static enum ov_err route(const struct ov_bus_req *req, struct ov_bus_reply *rep,
 			 void *arg)
 {
 	Ov__Router__RouteRequest *call;
-	struct router_plan p;
+	struct router_plan p = {0};
 	enum ov_err e;
 	(void)arg;
 
@@ -20,17 +115,49 @@ static enum ov_err route(const struct ov_bus_req *req, struct ov_bus_reply *rep,
 	if (!call)
 		return ov_bus_fail(rep, OV_EINVAL,
 				   "body is not an ov.router.RouteRequest");
-	struct router_table *t = router_table_acquire();
-	router_decide(router_table_find(t, call->to_user), call, &p);
-	e = ov_bus_reply_pack(rep, &p.plan.base);
-	router_table_release(t);
+	e = decide(req, call, (int64_t)time(NULL), &p);
+	if (e == OV_OK)
+		e = ov_bus_reply_pack(rep, &p.plan.base);
+	else
+		ov_bus_fail(rep, e, "%s", fail_message(e));
+	router_plan_free(&p);
 	ov__router__route_request__free_unpacked(call, NULL);
-	atomic_fetch_add(&plans, 1);
+	return e;
+}
+
+/* What route would answer, at a given time, and the plan in words. */
+static enum ov_err simulate(const struct ov_bus_req *req,
+			    struct ov_bus_reply *rep, void *arg)
+{
+	Ov__Router__RouteRequest *call;
+	Ov__Router__SimulateReply out = OV__ROUTER__SIMULATE_REPLY__INIT;
+	struct router_plan p = {0};
+	char words[4096];
+	enum ov_err e;
+	(void)arg;
+
+	call = ov__router__route_request__unpack(NULL, req->body_len,
+						 req->body);
+	if (!call)
+		return ov_bus_fail(rep, OV_EINVAL,
+				   "body is not an ov.router.RouteRequest");
+	e = decide(req, call, call->at ? call->at : (int64_t)time(NULL), &p);
+	if (e == OV_OK) {
+		router_plan_words(&p.plan, words, sizeof(words));
+		out.plan = &p.plan;
+		out.words = words;
+		e = ov_bus_reply_pack(rep, &out.base);
+	} else {
+		ov_bus_fail(rep, e, "%s", fail_message(e));
+	}
+	router_plan_free(&p);
+	ov__router__route_request__free_unpacked(call, NULL);
 	return e;
 }
 
 const struct ov_bus_method router_methods[] = {
 	{"route", route},
+	{"simulate", simulate},
 };
 const size_t router_n_methods =
 	sizeof(router_methods) / sizeof(router_methods[0]);
