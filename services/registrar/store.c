@@ -1,0 +1,182 @@
+#include "store.h"
+
+/* One binding, as registrar_binding_row() reads it (9 columns): the
+ * seconds left are counted from the statement's now(). */
+#define BINDING_COLS                                                           \
+	"b.contact, ceil(extract(epoch FROM b.expires_at - now()))::bigint, "  \
+	"b.received, b.path, b.user_agent, b.instance, b.device, b.owner, "    \
+	"extract(epoch FROM b.updated_at)::bigint"
+
+/* Live: every read skips what has expired, swept or not. */
+#define LIVE "b.expires_at > now()"
+
+/* A REGISTER with the same Call-ID and a CSeq not higher than the
+ * binding's is older than it (RFC 3261 10.3 step 7): $c is Call-ID, $s
+ * the CSeq. */
+#define STALE(b, c, s)                                                         \
+	"(" b ".expires_at > now() AND " b ".call_id = " c " AND " b           \
+	".cseq >= " s ")"
+
+const struct ov_db_stmt registrar_stmts[] = {
+	/* Serialise the changes of one owner's devices, and of one AOR's
+	 * bindings, across replicas (transaction-scoped advisory locks;
+	 * the two-key form keeps them apart from the migration lock). */
+	{"owner_lock",
+	 "SELECT pg_advisory_xact_lock(1, hashtext($1::text || ':' || $2))", 2},
+	{"aor_lock",
+	 "SELECT pg_advisory_xact_lock(2, hashtext($1::text || ':' || $2))", 2},
+
+	/* credentials */
+	{"device_get",
+	 "SELECT aor_user, domain, auth_username, generation, salt, display "
+	 "FROM registrar.devices WHERE tenant_id = $1 AND owner = $2 "
+	 "AND device = $3",
+	 3},
+	{"device_count",
+	 "SELECT count(*) FROM registrar.devices WHERE tenant_id = $1 "
+	 "AND owner = $2",
+	 2},
+	/* An AOR belongs to one owner: another owner's device with it? */
+	{"aor_taken",
+	 "SELECT 1 FROM registrar.devices WHERE domain = $1 AND aor_user = $2 "
+	 "AND NOT (tenant_id = $3 AND owner = $4) LIMIT 1",
+	 4},
+	{"device_insert",
+	 "INSERT INTO registrar.devices (tenant_id, owner, device, aor_user, "
+	 "domain, auth_username, generation, salt, ha1_md5, ha1_sha256, "
+	 "display) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10)",
+	 10},
+	/* The owner's username or the tenant's domain changed. */
+	{"device_set_identity",
+	 "UPDATE registrar.devices SET aor_user = $4, domain = $5, "
+	 "auth_username = $6, ha1_md5 = $7, ha1_sha256 = $8, display = $9, "
+	 "updated_at = now() WHERE tenant_id = $1 AND owner = $2 "
+	 "AND device = $3",
+	 9},
+	{"device_bindings_delete",
+	 "DELETE FROM registrar.bindings WHERE tenant_id = $1 AND owner = $2 "
+	 "AND device = $3",
+	 3},
+	{"owner_devices",
+	 "SELECT device, auth_username, domain, generation, salt "
+	 "FROM registrar.devices WHERE tenant_id = $1 AND owner = $2 "
+	 "ORDER BY device FOR UPDATE",
+	 2},
+	{"device_rotate",
+	 "UPDATE registrar.devices SET generation = $4, ha1_md5 = $5, "
+	 "ha1_sha256 = $6, updated_at = now() WHERE tenant_id = $1 "
+	 "AND owner = $2 AND device = $3",
+	 6},
+	{"owner_bindings_delete",
+	 "DELETE FROM registrar.bindings WHERE tenant_id = $1 AND owner = $2",
+	 2},
+	/* Kamailio's digest lookup: the realm is the tenant's domain. */
+	{"ha1_find",
+	 "SELECT tenant_id, owner, aor_user, device, ha1_md5, ha1_sha256 "
+	 "FROM registrar.devices WHERE domain = $1 AND auth_username = $2",
+	 2},
+
+	/* presence */
+	{"presence_set",
+	 "INSERT INTO registrar.presence (tenant_id, owner, presence) "
+	 "VALUES ($1, $2, $3) ON CONFLICT (tenant_id, owner) DO UPDATE "
+	 "SET presence = $3, updated_at = now()",
+	 3},
+
+	/* bindings: one REGISTER, in one transaction under aor_lock */
+	{"binding_upsert",
+	 "INSERT INTO registrar.bindings AS b (tenant_id, owner, device, aor, "
+	 "contact, instance, received, path, user_agent, call_id, cseq, "
+	 "expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+	 "now() + make_interval(secs => $12)) "
+	 "ON CONFLICT (tenant_id, aor, contact) DO UPDATE SET "
+	 "owner = excluded.owner, device = excluded.device, "
+	 "instance = excluded.instance, received = excluded.received, "
+	 "path = excluded.path, user_agent = excluded.user_agent, "
+	 "call_id = excluded.call_id, cseq = excluded.cseq, "
+	 "expires_at = excluded.expires_at, updated_at = now() "
+	 "WHERE NOT " STALE("b", "excluded.call_id",
+			    "excluded.cseq") " "
+					     "RETURNING (xmax = 0)",
+	 12},
+	/* The same device instance (RFC 5626) under another contact: the
+	 * phone moved (new address); its old binding goes. */
+	{"binding_instance_replace",
+	 "DELETE FROM registrar.bindings WHERE tenant_id = $1 AND aor = $2 "
+	 "AND instance = $3 AND contact <> $4 RETURNING contact",
+	 4},
+	/* Removes one contact unless the request is out of order; says
+	 * how many went and how many were newer than the request. */
+	{"binding_delete",
+	 "WITH d AS (DELETE FROM registrar.bindings b WHERE b.tenant_id = $1 "
+	 "AND b.aor = $2 AND b.contact = $3 AND NOT " STALE(
+		 "b", "$4", "$5") " "
+				  "RETURNING 1) SELECT (SELECT count(*) FROM "
+				  "d), (SELECT count(*) "
+				  "FROM registrar.bindings b WHERE b.tenant_id "
+				  "= $1 AND b.aor = $2 "
+				  "AND b.contact = $3 AND " STALE("b", "$4",
+								  "$5") ")",
+	 5},
+	/* "*": every binding of the device under this AOR. */
+	{"binding_delete_device",
+	 "DELETE FROM registrar.bindings b WHERE b.tenant_id = $1 "
+	 "AND b.aor = $2 AND b.device = $3 AND NOT " STALE(
+		 "b", "$4", "$5") " "
+				  "RETURNING b.contact",
+	 5},
+	/* Over the limit: the least recently refreshed go. */
+	{"binding_trim",
+	 "DELETE FROM registrar.bindings WHERE tenant_id = $1 AND aor = $2 "
+	 "AND contact IN (SELECT b.contact FROM registrar.bindings b "
+	 "WHERE b.tenant_id = $1 AND b.aor = $2 AND " LIVE " "
+	 "ORDER BY b.updated_at DESC, b.contact DESC OFFSET $3) "
+	 "RETURNING contact, owner, device",
+	 3},
+	{"aor_bindings",
+	 "SELECT " BINDING_COLS " FROM registrar.bindings b "
+	 "WHERE b.tenant_id = $1 AND b.aor = $2 AND " LIVE " "
+	 "ORDER BY b.updated_at DESC, b.contact",
+	 2},
+
+	/* the router's hot path: one statement. $2: owners (a text[]
+	 * literal); empty means every owner the registrar knows. */
+	{"contacts_get",
+	 "WITH o AS (SELECT owner, min(ord) AS ord FROM ("
+	 "SELECT x.owner, x.ord FROM unnest($2::text[]) WITH ORDINALITY "
+	 "AS x(owner, ord) "
+	 "UNION ALL SELECT d.owner, 0 FROM registrar.devices d "
+	 "WHERE d.tenant_id = $1 AND cardinality($2::text[]) = 0 "
+	 "UNION ALL SELECT p.owner, 0 FROM registrar.presence p "
+	 "WHERE p.tenant_id = $1 AND cardinality($2::text[]) = 0"
+	 ") s GROUP BY owner) "
+	 "SELECT o.owner, coalesce(p.presence, 'available'), " BINDING_COLS
+	 " FROM o LEFT JOIN registrar.presence p ON p.tenant_id = $1 "
+	 "AND p.owner = o.owner LEFT JOIN registrar.bindings b "
+	 "ON b.tenant_id = $1 AND b.owner = o.owner AND " LIVE " "
+	 "ORDER BY o.ord, o.owner, b.updated_at DESC, b.contact",
+	 2},
+	{"devices_list",
+	 "SELECT d.device, d.auth_username, "
+	 "extract(epoch FROM d.created_at)::bigint, " BINDING_COLS
+	 " FROM registrar.devices d LEFT JOIN registrar.bindings b "
+	 "ON b.tenant_id = d.tenant_id AND b.owner = d.owner "
+	 "AND b.device = d.device AND " LIVE " "
+	 "WHERE d.tenant_id = $1 AND d.owner = $2 "
+	 "ORDER BY d.created_at, d.device, b.updated_at DESC, b.contact",
+	 2},
+
+	/* the sweeper and health */
+	{"bindings_sweep",
+	 "DELETE FROM registrar.bindings WHERE ctid IN (SELECT ctid "
+	 "FROM registrar.bindings WHERE expires_at <= now() "
+	 "ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED) "
+	 "AND expires_at <= now() "
+	 "RETURNING tenant_id, owner, device, aor, contact",
+	 1},
+	{"bindings_live",
+	 "SELECT count(*) FROM registrar.bindings b WHERE " LIVE, 0},
+};
+
+const size_t registrar_n_stmts =
+	sizeof(registrar_stmts) / sizeof(registrar_stmts[0]);
