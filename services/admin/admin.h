@@ -26,6 +26,10 @@ struct admin_cfg {
 	int pwhash_mem_kb;
 	int max_json; /* request bodies, photo aside */
 	int max_photo;
+	const char *registrar_url; /* bus: SIP credentials, presence */
+	int registrar_deadline_ms;
+	const char *sip_proxy;	   /* what phones register with */
+	const char *sip_transport; /* udp, tcp, tls */
 };
 
 struct admin {
@@ -35,6 +39,7 @@ struct admin {
 	char dummy_hash[128];
 	struct ov_db_pool *pool;
 	struct ov_bus_pub *pub;
+	struct ov_bus_client *registrar;
 };
 
 enum admin_role {
@@ -136,6 +141,19 @@ void config_message_put(struct admin_req *r);
 void config_apply(struct admin_req *r);
 
 void audit_list(struct admin_req *r);
+
+/* SIP credentials and devices, from the registrar (sip.c). */
+void sip_me_get(struct admin_req *r);
+void sip_me_devices(struct admin_req *r);
+void sip_main_line_get(struct admin_req *r);
+/* Tells the registrar a presence before it is stored; answers 503 (or
+ * the registrar's refusal) and returns false when it could not. */
+bool admin_sip_presence(struct admin_req *r, const char *presence);
+/* New SIP secrets for a user whose password changed or who left: the
+ * old ones stop working. After the commit; a registrar that cannot be
+ * asked is logged (sip.rotate_failed), not the caller's problem. */
+void admin_sip_rotate(struct admin_req *r, const char *tenant_id,
+		      const char *user_id);
 
 void auth_login(struct admin_req *r);
 void auth_logout(struct admin_req *r);

@@ -57,6 +57,9 @@ const struct ov_route admin_routes[] = {
 	R("PUT", "/v1/me/photo", me_photo_put, USR, false, false),
 	R("DELETE", "/v1/me/photo", me_photo_delete, USR, false, false),
 	R("PUT", "/v1/me/consents/{id}", me_consent_put, USR, true, false),
+	R("GET", "/v1/me/sip", sip_me_get, USR, false, false),
+	R("GET", "/v1/me/devices", sip_me_devices, USR, false, false),
+	R("GET", "/v1/lines/main/sip", sip_main_line_get, ADM, false, false),
 
 	R("GET", "/v1/users", users_list, ADM, false, false),
 	R("POST", "/v1/users", users_create, ADM, true, false),

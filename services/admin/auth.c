@@ -324,6 +324,7 @@ void auth_password(struct admin_req *r)
 		admin_fail_store(r, e, "user");
 		return;
 	}
+	admin_sip_rotate(r, r->tenant_id, r->user_id);
 	/* The seed: "PASSWORD CHANGED! Logout in corso..." */
 	admin_json(r, 200,
 		   json_pack("{s:b, s:b}", "password_changed", 1, "logged_out",
@@ -426,6 +427,7 @@ void auth_reset(struct admin_req *r)
 		return;
 	}
 	clear(r, a.acct_key);
+	admin_sip_rotate(r, a.tenant_id, a.id);
 	admin_json(r, 200,
 		   json_pack("{s:b, s:b}", "password_changed", 1, "logged_out",
 			     1));

@@ -1,5 +1,6 @@
 /* ov-admin: tenants, people, login and configuration behind a REST API. */
 #include <stdlib.h>
+#include <string.h>
 
 #include <sodium.h>
 
@@ -38,17 +39,41 @@ static const struct ov_cfg_var vars[] = {
 	OV_CFG_INT("OV_ADMIN_MAX_PHOTO", "262144",
 		   "largest profile photo (bytes)", &app.cfg.max_photo, 1024,
 		   1048576),
+	OV_CFG_URLS("OV_REGISTRAR_URL", NULL,
+		    "the registrar's bus URLs (SIP credentials, presence)",
+		    &app.cfg.registrar_url),
+	OV_CFG_INT("OV_REGISTRAR_DEADLINE_MS", "500",
+		   "how long a call to the registrar may take (ms)",
+		   &app.cfg.registrar_deadline_ms, 10, 10000),
+	OV_CFG_STR("OV_SIP_PROXY", "127.0.0.1:5060",
+		   "host:port phones register with (GET /v1/me/sip)",
+		   &app.cfg.sip_proxy),
+	OV_CFG_STR("OV_SIP_TRANSPORT", "udp",
+		   "transport phones use: udp, tcp or tls",
+		   &app.cfg.sip_transport),
 };
 
 static enum ov_err start(struct ov_svc_rt *rt)
 {
 	if (sodium_init() < 0 || admin_openapi_check() != OV_OK)
 		return OV_EINTERNAL;
+	if (strcmp(app.cfg.sip_transport, "udp") != 0 &&
+	    strcmp(app.cfg.sip_transport, "tcp") != 0 &&
+	    strcmp(app.cfg.sip_transport, "tls") != 0) {
+		ov_log_error("admin.config_invalid",
+			     OV_LS("why", "OV_SIP_TRANSPORT must be udp, tcp "
+					  "or tls"));
+		return OV_EINVAL;
+	}
 	app.pool = ov_db_pool_open(rt->cfg.db_url, (size_t)app.cfg.db_pool,
 				   admin_stmts, admin_n_stmts);
 	if (!app.pool)
 		return OV_EEXHAUSTED;
 	if (ov_bus_pub_open(app.cfg.events_url, &app.pub) != OV_OK)
+		return OV_EUNAVAIL;
+	/* Dials in the background: the registrar may come up later. */
+	struct ov_bus_client_opts ro = {.urls = app.cfg.registrar_url};
+	if (ov_bus_client_new(&ro, &app.registrar) != OV_OK)
 		return OV_EUNAVAIL;
 	if (!admin_password_hash(&app, "no account has this password",
 				 app.dummy_hash, sizeof(app.dummy_hash)))
@@ -60,6 +85,7 @@ static enum ov_err start(struct ov_svc_rt *rt)
 static void stop(struct ov_svc_rt *rt)
 {
 	(void)rt;
+	ov_bus_client_free(app.registrar);
 	ov_bus_pub_close(app.pub);
 	ov_db_pool_close(app.pool);
 }

@@ -46,6 +46,10 @@ void me_patch(struct admin_req *r)
 			   "presence must be available, dnd or away");
 		return;
 	}
+	/* The registrar first (the router asks it who is reachable): if
+	 * it cannot be told, nothing changes. */
+	if (presence && !admin_sip_presence(r, presence))
+		return;
 	json_t *tut = json_object_get(r->body, "tutorial_seen");
 	const char *p[] = {r->user_id, r->tenant_id, presence,
 			   tut ? (json_is_true(tut) ? "true" : "false") : NULL};

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define PW_MIN_CHARS 8
 #define PW_MAX_BYTES 128
@@ -435,6 +436,9 @@ enum ov_err admin_username_check(const char *u, char *why, size_t why_len)
 		return fail(why, why_len, "must be at most 32 characters long");
 	if (!is_alpha(u[0]))
 		return fail(why, why_len, "must start with a letter");
+	/* sip:main@<domain> is the main line's address (registrar). */
+	if (strcasecmp(u, "main") == 0)
+		return fail(why, why_len, "is reserved for the main line");
 	return pass(why, why_len);
 }
 

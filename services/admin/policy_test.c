@@ -622,6 +622,11 @@ static void usernames(void **state)
 	USER_BAD("mario\n", R_UCHARS);
 	USER_BAD("Èva", R_UCHARS);
 	USER_BAD(NULL, "is required");
+	/* The main line's SIP address is sip:main@<domain>. */
+	USER_BAD("main", "is reserved for the main line");
+	USER_BAD("Main", "is reserved for the main line");
+	USER_OK("mainline");
+	USER_OK("mai");
 	/* Every byte outside the set is refused in any position. */
 	for (int c = 1; c < 256; c++) {
 		if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||

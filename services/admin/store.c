@@ -177,6 +177,18 @@ const struct ov_db_stmt admin_stmts[] = {
 	 "DO UPDATE SET version = $4, granted = $5, at = now()",
 	 5},
 
+	/* SIP: who asks the registrar for credentials (sip.c) */
+	{"sip_user",
+	 "SELECT u.username_fold, u.name, t.sip_domain FROM admin.users u "
+	 "JOIN admin.tenants t ON t.id = u.tenant_id WHERE u.id = $1 "
+	 "AND u.tenant_id = $2 AND u.state = 'active' AND t.state = 'active'",
+	 2},
+	{"sip_main_line",
+	 "SELECT t.sip_domain, coalesce((SELECT l.name FROM admin.lines l "
+	 "WHERE l.tenant_id = t.id ORDER BY l.created_at LIMIT 1), '') "
+	 "FROM admin.tenants t WHERE t.id = $1 AND t.state = 'active'",
+	 1},
+
 	/* configuration drafts */
 	{"draft_get",
 	 "SELECT json_build_object('ringing', d.ringing, 'forwarding', "

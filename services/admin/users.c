@@ -199,5 +199,7 @@ void users_delete(struct admin_req *r)
 		admin_fail_store(r, e, "user");
 		return;
 	}
+	/* The person's phones must stop working too. */
+	admin_sip_rotate(r, r->tenant_id, id);
 	ov_http_reply(r->res, 204, "application/json", NULL, 0);
 }
