@@ -72,9 +72,14 @@ def psql(stack, sql, *args):
 
 
 def outbox(stack, tenant_id, kind):
-    """The mails of that kind queued for a tenant, oldest first."""
-    rows = psql(stack, "SELECT recipient, language, params FROM admin.outbox "
+    """The mails of that kind queued for a tenant, oldest first. A
+    password or code notify has already erased (the mail is sent) is
+    read from the mail in the stack's mailbox."""
+    from mailsink import fill_secret
+    rows = psql(stack, "SELECT id, recipient, language, params FROM admin.outbox "
                 "WHERE tenant_id = :'p1' AND kind = :'p2' ORDER BY id",
                 tenant_id, kind)
-    return [{"to": r[0], "language": r[1], "params": json.loads(r[2])}
+    return [{"to": r[1], "language": r[2],
+             "params": fill_secret(stack.env.get("OV_MAIL_DIR", ""), int(r[0]),
+                                   kind, json.loads(r[3]))}
             for r in rows]
