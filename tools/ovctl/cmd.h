@@ -33,5 +33,8 @@ int ovctl_apikey(const struct ovctl_opts *o, int argc, char **argv);
 int ovctl_tenant(const struct ovctl_opts *o, int argc, char **argv);
 int ovctl_watch(const struct ovctl_opts *o, int argc, char **argv);
 int ovctl_snapshot(const struct ovctl_opts *o, int argc, char **argv);
+int ovctl_mail(const struct ovctl_opts *o, int argc, char **argv);
+int ovctl_registrar(const struct ovctl_opts *o, int argc, char **argv);
+int ovctl_simulate(const struct ovctl_opts *o, int argc, char **argv);
 
 #endif

@@ -7,6 +7,9 @@
  *   ovctl tenant create|list|show|set|suspend|resume|delete ...
  *   ovctl watch [--count N] [--timeout-ms T]
  *   ovctl snapshot --tenant ID [--version N]
+ *   ovctl mail list --tenant ID | mail resend --tenant ID MAIL_ID
+ *   ovctl registrar bindings|devices|ha1|save|rotate|presence ...
+ *   ovctl simulate --tenant ID --from N --to N [--at TIME]
  *
  * Common options: --env FILE (stack.env), --deadline-ms N.
  */
@@ -46,6 +49,26 @@ static void usage(FILE *f)
 		"        prints config.applied events as tenants apply.\n"
 		"  snapshot --tenant ID [--version N]\n"
 		"        prints a tenant's applied configuration (latest).\n"
+		"  mail list --tenant ID [--state S] [--limit N] [--before "
+		"ID]\n"
+		"        a tenant's mails, newest first: state, attempts, "
+		"last\n"
+		"        error. mail resend --tenant ID MAIL_ID: a failed "
+		"mail\n"
+		"        back to the queue (not one whose password is "
+		"erased).\n"
+		"  registrar bindings --tenant ID [--owner O]... | devices "
+		"--tenant ID\n"
+		"         --owner O | ha1 AUTH_USERNAME REALM | save ... | "
+		"rotate ...\n"
+		"        the registrar's registrations, devices and "
+		"credentials\n"
+		"        (ha1 says whose a credential is, never the HA1).\n"
+		"  simulate --tenant ID --from N --to N [--at TIME]\n"
+		"        the plan the router would run for a call, in words:\n"
+		"        --from an outside number calls the fixed number, an\n"
+		"        extension (or \"main\") calls out; TIME is local\n"
+		"        YYYY-MM-DDTHH:MM or Unix seconds.\n"
 		"\n"
 		"services: router registrar ivr admin notify\n"
 		"Service URLs come from OV_<SERVICE>_URL, else from stack.env\n"
@@ -91,6 +114,12 @@ int main(int argc, char **argv)
 		return ovctl_watch(&o, argc - i, argv + i);
 	if (strcmp(cmd, "snapshot") == 0)
 		return ovctl_snapshot(&o, argc - i, argv + i);
+	if (strcmp(cmd, "mail") == 0)
+		return ovctl_mail(&o, argc - i, argv + i);
+	if (strcmp(cmd, "registrar") == 0)
+		return ovctl_registrar(&o, argc - i, argv + i);
+	if (strcmp(cmd, "simulate") == 0)
+		return ovctl_simulate(&o, argc - i, argv + i);
 	if (strcmp(cmd, "apikey") == 0)
 		return ovctl_apikey(&o, argc - i, argv + i);
 	if (strcmp(cmd, "call") == 0)

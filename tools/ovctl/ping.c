@@ -65,9 +65,19 @@ static bool health_text(const char *svc, const ProtobufCBinaryData *b,
 		ov__ivr__health__free_unpacked(h, NULL);
 		return ok;
 	}
-	if (strcmp(svc, "registrar") == 0)
-		return db_health(&ov__registrar__health__descriptor, b, out,
-				 size);
+	if (strcmp(svc, "registrar") == 0) {
+		bool ok = db_health(&ov__registrar__health__descriptor, b, out,
+				    size);
+		Ov__Registrar__Health *h =
+			ov__registrar__health__unpack(NULL, b->len, b->data);
+		if (h) {
+			size_t n = strlen(out);
+			snprintf(out + n, size - n, " bindings=%llu",
+				 (unsigned long long)h->bindings);
+			ov__registrar__health__free_unpacked(h, NULL);
+		}
+		return ok;
+	}
 	if (strcmp(svc, "notify") == 0)
 		return db_health(&ov__notify__health__descriptor, b, out, size);
 	return db_health(&ov__admin__health__descriptor, b, out, size);
