@@ -20,6 +20,8 @@ PACKAGES=(
 	rtpengine-daemon
 	# test: phones and the runner
 	sip-tester python3-pytest python3-aiosmtpd curl procps iproute2
+	# a real softphone, for the test that a Debian phone registers and calls
+	baresip-core
 	# bench: HTTP load
 	wrk
 )

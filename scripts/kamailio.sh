@@ -7,6 +7,14 @@
 #                       (pid file, RPC FIFO) (required)
 #   OV_SIP_ADDR         address to listen on (default 127.0.0.1)
 #   OV_ROUTER_URL       router bus URLs, comma-separated (required)
+#   OV_REGISTRAR_URL    registrar bus URLs, comma-separated (required)
+#   OV_RTPENGINE        rtpengine's ng socket, udp:HOST:PORT (required)
+#   OV_TRUNK_SOURCES    the carrier's addresses, "ip" or "ip:port",
+#                       comma-separated: INVITEs from them are calls to
+#                       fixed numbers; from anywhere else, devices that
+#                       must authenticate (default: none)
+#   OV_TRUNK_URI        where calls to outside numbers go, sip:HOST[:PORT]
+#                       (default: none; such calls get 503)
 #   OV_BUS_DEADLINE_MS  how long a worker waits for a plan (default 200)
 #   OV_PIKE_DENSITY     requests per source per 2 s before pike blocks it
 #                       (default 300)
@@ -36,6 +44,16 @@ RUN=${OV_RUN_DIR:-}
 [ -n "$PORT" ] || die "OV_SIP_PORT is required"
 [ -n "$RUN" ] || die "OV_RUN_DIR is required"
 [ -n "${OV_ROUTER_URL:-}" ] || die "OV_ROUTER_URL is required"
+[ -n "${OV_REGISTRAR_URL:-}" ] || die "OV_REGISTRAR_URL is required"
+[ -n "${OV_RTPENGINE:-}" ] || die "OV_RTPENGINE is required"
+[[ $OV_RTPENGINE =~ ^udp6?:[0-9A-Za-z.:-]+:[0-9]{1,5}$ ]] ||
+	die "OV_RTPENGINE=\"$OV_RTPENGINE\" is not udp:HOST:PORT"
+export OV_TRUNK_SOURCES=${OV_TRUNK_SOURCES:-}
+[[ $OV_TRUNK_SOURCES =~ ^([0-9A-Fa-f.:]+(,[0-9A-Fa-f.:]+)*)?$ ]] ||
+	die "OV_TRUNK_SOURCES=\"$OV_TRUNK_SOURCES\" is not addresses separated by commas"
+export OV_TRUNK_URI=${OV_TRUNK_URI:-}
+[[ -z $OV_TRUNK_URI || $OV_TRUNK_URI =~ ^sips?:[0-9A-Za-z.:-]+$ ]] ||
+	die "OV_TRUNK_URI=\"$OV_TRUNK_URI\" is not sip:HOST[:PORT]"
 check_int OV_SIP_PORT "$PORT" 1 65535
 export OV_BUS_DEADLINE_MS=${OV_BUS_DEADLINE_MS:-200}
 check_int OV_BUS_DEADLINE_MS "$OV_BUS_DEADLINE_MS" 1 60000
@@ -45,7 +63,9 @@ check_int OV_PIKE_DENSITY "$OV_PIKE_DENSITY" 1 1000000
 url='(tcp|ipc|inproc)://[^,]+'
 [[ $OV_ROUTER_URL =~ ^$url(,$url)*$ ]] ||
 	die "OV_ROUTER_URL=\"$OV_ROUTER_URL\" is not tcp://, ipc:// or inproc:// URLs separated by commas"
-export OV_ROUTER_URL
+[[ $OV_REGISTRAR_URL =~ ^$url(,$url)*$ ]] ||
+	die "OV_REGISTRAR_URL=\"$OV_REGISTRAR_URL\" is not tcp://, ipc:// or inproc:// URLs separated by commas"
+export OV_ROUTER_URL OV_REGISTRAR_URL
 export OV_LUA_CPATH=${OV_LUA_CPATH:-$ROOT/build/lib/?.so}
 [[ $ADDR =~ ^[0-9A-Za-z.:-]+$ ]] || die "OV_SIP_ADDR=\"$ADDR\" is not an address"
 # An IPv6 address goes in brackets in a listen spec.
@@ -75,7 +95,8 @@ fi
 ulimit -c 0
 cd "$DIR"
 exec "${OV_KAMAILIO:-kamailio}" -DD -E -f "$CFG" \
-	-P "$PIDFILE" -Y "$DIR" -w "$DIR" -m 64 -M 8 \
+	-P "$PIDFILE" -Y "$DIR" -w "$DIR" -m "${OV_KAMAILIO_SHM_MB:-128}" -M 8 \
 	-l "udp:$ADDR:$PORT" -l "tcp:$ADDR:$PORT" \
 	-A "OV_LUA_SCRIPT=\"$LUA\"" \
-	-A "OV_PIKE_DENSITY=$OV_PIKE_DENSITY" -A OV_NO_CORE
+	-A "OV_PIKE_DENSITY=$OV_PIKE_DENSITY" -A OV_NO_CORE \
+	-A "OV_RTPENGINE=\"$OV_RTPENGINE\""

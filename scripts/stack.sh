@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The local stack: a private PostgreSQL cluster, rtpengine, Kamailio and
-# the five services, on loopback.
+# The local stack: a private PostgreSQL cluster, rtpengine, an SMTP sink,
+# Kamailio and the five services, on loopback.
 #
 #   stack.sh run              start, print, wait for Ctrl-C/SIGTERM, stop
 #   stack.sh up | down        start in the background / stop everything
@@ -24,8 +24,9 @@ fi
 BASE=${OV_PORT_BASE:-17000}
 mkdir -p "$RUN"
 RUN=$(cd "$RUN" && pwd)
-SERVICES=(router registrar ivr admin notify)
-PROCS=(postgres rtpengine "${SERVICES[@]}" kamailio)
+# In start order: the router loads admin's snapshots before it is ready.
+SERVICES=(registrar admin router ivr notify)
+PROCS=(postgres rtpengine smtp "${SERVICES[@]}" kamailio)
 # OV_STACK_PROCS="postgres router": bring up only these (in this order).
 [ -n "${OV_STACK_PROCS:-}" ] && read -r -a PROCS <<<"$OV_STACK_PROCS"
 
@@ -38,6 +39,12 @@ fi
 SIP_PORT=$BASE
 PG_PORT=$((BASE + 1))
 NG_PORT=$((BASE + 2))
+SMTP_PORT=$((BASE + 3))
+# The carrier's trunk: it sends calls to fixed numbers from TRUNK_IN and
+# takes calls to outside numbers on TRUNK_OUT. Locally nothing is there
+# unless a test (SIPp) or a person puts something there.
+TRUNK_IN=$((BASE + 5))
+TRUNK_OUT=$((BASE + 6))
 RTP_MIN=$((BASE + 100))
 RTP_MAX=$((BASE + 1099))
 declare -A HTTP_PORT=([router]=$((BASE + 10)) [registrar]=$((BASE + 11))
@@ -47,6 +54,10 @@ PG_SOCK=$RUN/pgsock
 DB_URL="postgresql:///ovunque?host=$PG_SOCK&port=$PG_PORT&user=ovunque"
 LOG=$RUN/log
 PIDS=$RUN/pid
+# The SMTP sink stores every mail here; tests steer it with the control
+# file (scripts/smtp-sink.py).
+MAIL_DIR=$RUN/mail
+SMTP_CONTROL=$RUN/smtp-sink.control
 
 bus_url() { echo "ipc://$RUN/bus/$1.ipc"; }
 
@@ -63,8 +74,13 @@ write_env() {
 		echo "OV_PG_PORT=$PG_PORT"
 		echo "OV_DB_URL=$DB_URL"
 		echo "OV_RTPENGINE_NG=udp:127.0.0.1:$NG_PORT"
+		echo "OV_TRUNK_IN_PORT=$TRUNK_IN"
+		echo "OV_TRUNK_OUT_PORT=$TRUNK_OUT"
 		echo "OV_RTP_PORT_MIN=$RTP_MIN"
 		echo "OV_RTP_PORT_MAX=$RTP_MAX"
+		echo "OV_SMTP_URL=smtp://127.0.0.1:$SMTP_PORT"
+		echo "OV_MAIL_DIR=$MAIL_DIR"
+		echo "OV_SMTP_CONTROL=$SMTP_CONTROL"
 		for s in "${SERVICES[@]}"; do
 			local u=${s^^}
 			echo "OV_${u}_URL=$(bus_url "$s")"
@@ -155,24 +171,57 @@ start_rtpengine() {
 	wait_for rtpengine 10 python3 "$ROOT/scripts/probe.py" ng 127.0.0.1 $NG_PORT
 }
 
+# The key every SIP secret derives from: made once per run directory
+# and kept there, so restarts (and the database kept there) keep every
+# device's password.
+sip_secret_key() {
+	local f=$RUN/sip-secret.key
+	if [ ! -s "$f" ]; then
+		(umask 077 && head -c 32 /dev/urandom | base64 | tr -d '\n' >"$f.tmp")
+		mv "$f.tmp" "$f"
+	fi
+	cat "$f"
+}
+
 start_service() {
 	local s=$1 u=${1^^}
 	local envs=(OV_BUS_LISTEN="$(bus_url "$s")"
 		OV_HTTP_PORT="${HTTP_PORT[$s]}" OV_HTTP_ADDR=127.0.0.1)
 	case $s in
-	registrar | notify) envs+=(OV_DB_URL="$DB_URL") ;;
+	registrar) envs+=(OV_DB_URL="$DB_URL"
+		OV_SIP_SECRET_KEY="$(sip_secret_key)") ;;
+	notify) envs+=(OV_DB_URL="$DB_URL"
+		OV_SMTP_URL="smtp://127.0.0.1:$SMTP_PORT") ;;
 	admin) envs+=(OV_DB_URL="$DB_URL"
-		OV_ADMIN_EVENTS_URL="$(bus_url admin-events)") ;;
+		OV_ADMIN_EVENTS_URL="$(bus_url admin-events)"
+		OV_REGISTRAR_URL="$(bus_url registrar)"
+		OV_SIP_PROXY="127.0.0.1:$SIP_PORT") ;;
 	ivr) envs+=(OV_RTPENGINE_NG="udp:127.0.0.1:$NG_PORT") ;;
+	router) envs+=(OV_ADMIN_URL="$(bus_url admin)"
+		OV_ADMIN_EVENTS_URL="$(bus_url admin-events)"
+		OV_REGISTRAR_URL="$(bus_url registrar)") ;;
 	esac
 	spawn "$s" env "${envs[@]}" "$BIN/ov-$s"
 	wait_for "$s" 30 python3 "$ROOT/scripts/probe.py" http \
 		"http://127.0.0.1:${HTTP_PORT[$s]}/readyz"
 }
 
+# The mails of the stack land in $MAIL_DIR as .eml files.
+start_smtp() {
+	mkdir -p "$MAIL_DIR"
+	spawn smtp /usr/bin/python3 "$ROOT/scripts/smtp-sink.py" serve \
+		--host 127.0.0.1 --port "$SMTP_PORT" --dir "$MAIL_DIR" \
+		--control "$SMTP_CONTROL"
+	wait_for smtp 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$SMTP_PORT"
+}
+
 start_kamailio() {
 	spawn kamailio env OV_SIP_ADDR=127.0.0.1 OV_SIP_PORT=$SIP_PORT \
 		OV_RUN_DIR="$RUN" OV_ROUTER_URL="$(bus_url router)" \
+		OV_REGISTRAR_URL="$(bus_url registrar)" \
+		OV_RTPENGINE="udp:127.0.0.1:$NG_PORT" \
+		OV_TRUNK_SOURCES="127.0.0.1:$TRUNK_IN" \
+		OV_TRUNK_URI="sip:127.0.0.1:$TRUNK_OUT" \
 		bash "$ROOT/scripts/kamailio.sh"
 	wait_for kamailio 15 python3 "$ROOT/scripts/probe.py" sip 127.0.0.1 $SIP_PORT
 }
@@ -185,6 +234,7 @@ start_one() {
 	case $name in
 	postgres) start_postgres ;;
 	rtpengine) start_rtpengine ;;
+	smtp) start_smtp ;;
 	kamailio) start_kamailio ;;
 	router | registrar | ivr | admin | notify)
 		[ -x "$BIN/ov-$name" ] || {
@@ -288,8 +338,15 @@ demo() {
 		echo "stack: could not create the demo tenant: $out" >&2
 		return 1
 	}
-	# The admin's temporary password, as the activation mail carries it.
-	pw=$(psql "$db" -tAc "SELECT params->>'password' FROM admin.outbox WHERE tenant_id = '$id' AND kind = 'admin_activation' ORDER BY id LIMIT 1")
+	# The admin's temporary password, from the activation mail in the
+	# sink (notify erases it from the outbox once the mail is sent).
+	local oid
+	oid=$(psql "$db" -tAc "SELECT id FROM admin.outbox WHERE tenant_id = '$id' AND kind = 'admin_activation' ORDER BY id LIMIT 1")
+	pw=$(/usr/bin/python3 "$ROOT/scripts/smtp-sink.py" secret --dir "$MAIL_DIR" \
+		--outbox-id "$oid" --field Password --timeout 15) || {
+		echo "stack: the demo admin's activation mail is not in $MAIL_DIR" >&2
+		return 1
+	}
 	{
 		echo "OV_DEMO_OPERATOR_KEY=$key"
 		echo "OV_DEMO_TENANT_ID=$id"
@@ -313,6 +370,8 @@ Ovunque is up (state in $RUN, logs in $LOG).
   SIP (Kamailio)   udp/tcp 127.0.0.1:$SIP_PORT
   PostgreSQL       127.0.0.1:$PG_PORT, database ovunque, user ovunque
   rtpengine ng     udp 127.0.0.1:$NG_PORT, RTP ports $RTP_MIN-$RTP_MAX
+  SMTP sink        127.0.0.1:$SMTP_PORT, every mail in $MAIL_DIR/*.eml
+  carrier trunk    calls in from udp 127.0.0.1:$TRUNK_IN, calls out to udp 127.0.0.1:$TRUNK_OUT
 EOT
 	for s in "${SERVICES[@]}"; do
 		printf '  %-16s bus %s, http://127.0.0.1:%s/metrics\n' \

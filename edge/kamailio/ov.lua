@@ -35,21 +35,50 @@ local router_url = os.getenv("OV_ROUTER_URL")
 if not router_url or router_url == "" then
 	error("OV_ROUTER_URL is not set: the edge needs the router's bus URL")
 end
+local registrar_url = os.getenv("OV_REGISTRAR_URL")
+if not registrar_url or registrar_url == "" then
+	error("OV_REGISTRAR_URL is not set: the edge needs the registrar's bus URL")
+end
 -- Stores the values only; raises on a malformed URL or deadline.
 ovbus.configure {
 	router = router_url,
+	registrar = registrar_url,
 	deadline_ms = env_int("OV_BUS_DEADLINE_MS", 200),
 }
+
+-- The carrier's trunk: where its INVITEs come from ("ip" or "ip:port",
+-- comma-separated), and where calls to outside numbers go.
+local TRUNK_SOURCES = {}
+for src in (os.getenv("OV_TRUNK_SOURCES") or ""):gmatch("[^,%s]+") do
+	TRUNK_SOURCES[src] = true
+end
+local TRUNK_URI = os.getenv("OV_TRUNK_URI") or ""
+if TRUNK_URI ~= "" and not TRUNK_URI:match("^sips?:[%w%.%-:%[%]]+$") then
+	error("OV_TRUNK_URI=\"" .. TRUNK_URI .. "\" is not sip:host[:port]")
+end
+local TRUNK_HOST = TRUNK_URI:gsub("^sips?:", "")
+
+-- Benchmarks only (bench/sip): the baseline this edge is measured
+-- against, the same Kamailio without the bus. With OV_BENCH_STATIC_URI
+-- every INVITE is relayed there (media still through rtpengine); with
+-- OV_BENCH_STATIC_HA1 a REGISTER is checked against that one HA1 and
+-- answered 200 without storing anything.
+local BENCH_URI = os.getenv("OV_BENCH_STATIC_URI") or ""
+local BENCH_HA1 = os.getenv("OV_BENCH_STATIC_HA1") or ""
+
+-- How rtpengine rewrites SDP: our address, plain RTP, no ICE.
+local RTP_FLAGS = "replace-origin replace-session-connection ICE=remove RTP/AVP"
+-- The display name an external caller has on the staff's phones.
+local EXTERNAL_DISPLAY = "telefono virtuale"
 
 -- Seconds a caller is told to wait when no plan can be had.
 local RETRY_AFTER = 5
 -- Methods we answer outside a dialog (the Allow header of a 405).
-local ALLOW = "INVITE, ACK, CANCEL, OPTIONS"
--- Methods we know but do not serve yet: 405. Anything else: 501.
+local ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER"
+-- Methods we know but do not serve: 405. Anything else: 501.
 local KNOWN = {
-	BYE = true, INFO = true, MESSAGE = true, NOTIFY = true,
-	PRACK = true, PUBLISH = true, REFER = true, SUBSCRIBE = true,
-	UPDATE = true,
+	INFO = true, MESSAGE = true, NOTIFY = true, PRACK = true,
+	PUBLISH = true, REFER = true, SUBSCRIBE = true, UPDATE = true,
 }
 
 ---------------------------------------------------------------------
@@ -89,25 +118,59 @@ local function log(level, event, ...)
 	end
 end
 
+-- A display name as a SIP quoted-string (RFC 3261 25.1).
+local function quoted(s)
+	if not s or s == "" then
+		return ""
+	end
+	return '"' .. s:gsub('[\\"]', "\\%0") .. '"'
+end
+
 local function pv(name)
 	return KSR.pv.get(name)
 end
 
 -- A reply for the current request: through the transaction when one
--- was created (t_newtran), stateless otherwise. Extra header lines are
--- added to this reply only.
+-- was created (t_newtran), stateless otherwise; in failure_route always
+-- through the transaction. Extra header lines are added to this reply
+-- only.
 local function reply(code, reason, ...)
 	for _, h in ipairs({ ... }) do
 		KSR.hdr.append_to_reply(h .. "\r\n")
 	end
-	KSR.sl.send_reply(code, reason)
+	if KSR.tmx.t_is_failure_route() > 0 then
+		KSR.tm.t_reply(code, reason)
+	else
+		KSR.sl.send_reply(code, reason)
+	end
+end
+
+-- The per-transaction state of a call being connected, kept in AVPs so
+-- that failure_route (another process) can go on with the plan.
+local function state_set(name, value)
+	KSR.pv.sets("$avp(ov_" .. name .. ")", tostring(value))
+end
+
+local function state_get(name)
+	return KSR.pv.get("$avp(ov_" .. name .. ")")
+end
+
+-- The call's media session at rtpengine, when one was offered.
+local function media_end()
+	if state_get("rtp") == "1" then
+		KSR.rtpengine.rtpengine_delete0()
+		state_set("rtp", 0)
+	end
 end
 
 ---------------------------------------------------------------------
 -- executing a plan
 --
--- Each step kind has one function; it returns true when it ended the
--- call (a final reply went out), false to go on with the next step.
+-- A plan (proto/router.proto) is a list of steps, then a tail chosen by
+-- how the ringing ended: on_busy when every branch that answered said
+-- busy, else on_no_answer. RING and EXTERNAL start branches and return;
+-- failure_route (ksr_ov_failure) picks up at the next step. REJECT
+-- ends the call. ANNOUNCE needs the IVR and is skipped for now.
 
 local STEPS = {}
 
@@ -116,18 +179,87 @@ function STEPS.reject(step)
 	if code < 300 or code > 699 then
 		log("err", "edge.plan_bad_step", "kind", "reject", "code", code)
 		reply(500, "Server Internal Error")
-		return true
+		return "done"
 	end
 	local reason = step.reason
 	if not reason or reason == "" then
 		reason = "Rejected"
 	end
+	media_end()
 	reply(code, reason)
-	return true
+	return "done"
 end
 
-local function execute(plan)
-	for i, step in ipairs(plan.steps) do
+function STEPS.announce(step, plan)
+	-- Played by the IVR (next issue); until then the plan goes on.
+	log("info", "edge.announce_skipped", "message", step.message,
+		"tenant", plan.tenant_id)
+	return "next"
+end
+
+-- Relays the branches set up by a step; arms the failure route.
+local function relay()
+	KSR.tm.t_on_failure("ksr_ov_failure")
+	KSR.tm.t_on_reply("ksr_ov_reply")
+	if KSR.tm.t_relay() < 0 then
+		log("err", "edge.relay_failed", "call_id", pv("$ci"))
+		media_end()
+		reply(500, "Server Internal Error")
+		return "done"
+	end
+	return "relayed"
+end
+
+function STEPS.ring(step)
+	local targets = step.targets or {}
+	if #targets == 0 then
+		return "next"
+	end
+	for i, t in ipairs(targets) do
+		KSR.pv.sets("$ru", t.uri)
+		if t.dst and t.dst ~= "" then
+			KSR.pv.sets("$du", t.dst)
+		else
+			KSR.pv.unset("$du")
+		end
+		if i < #targets then
+			-- The current R-URI/dst URI becomes a branch; the last
+			-- target stays in the R-URI.
+			KSR.corex.append_branch()
+		end
+	end
+	local ms = (tonumber(step.timeout_s) or 20) * 1000
+	KSR.tm.t_set_fr(ms, ms)
+	log("info", "edge.ring", "call_id", pv("$ci"), "member", step.member,
+		"branches", #targets, "timeout_s", ms / 1000)
+	return relay()
+end
+
+function STEPS.external(step, plan)
+	if TRUNK_HOST == "" then
+		log("err", "edge.no_trunk", "call_id", pv("$ci"))
+		reply(503, "Service Unavailable")
+		return "done"
+	end
+	KSR.pv.sets("$ru", "sip:" .. step.number .. "@" .. TRUNK_HOST)
+	KSR.pv.unset("$du")
+	if step.diversion and step.diversion ~= "" then
+		-- RFC 5806: who forwarded (the fixed number) and why.
+		KSR.hdr.append("Diversion: <sip:" .. plan.caller_id .. "@" ..
+			TRUNK_HOST .. ">;reason=" .. step.diversion .. "\r\n")
+	end
+	KSR.tm.t_set_fr(120000, 30000)
+	log("info", "edge.external", "call_id", pv("$ci"), "number",
+		step.number, "diversion", step.diversion)
+	return relay()
+end
+
+-- Runs plan[phase] from step index `from`. At the end of the main steps
+-- (the ringing found nobody) the tail runs.
+local function execute(plan, phase, from)
+	local list = plan[phase] or {}
+	for i = from, #list do
+		local step = list[i]
 		local run = STEPS[step.kind]
 		if not run then
 			-- The router knows a step this edge does not: a
@@ -137,20 +269,224 @@ local function execute(plan)
 			reply(500, "Server Internal Error")
 			return
 		end
-		if run(step, plan) then
+		state_set("phase", phase)
+		state_set("next", i + 1)
+		local r = run(step, plan)
+		if r ~= "next" then
 			return
 		end
 	end
+	if phase == "steps" then
+		local busy = tonumber(state_get("busy")) or 0
+		local other = tonumber(state_get("other")) or 0
+		local tail = (busy > 0 and other == 0) and "on_busy" or "on_no_answer"
+		if #(plan[tail] or {}) > 0 then
+			return execute(plan, tail, 1)
+		end
+	end
 	log("err", "edge.plan_unfinished", "request_id", plan.request_id,
-		"steps", #plan.steps)
+		"phase", phase)
 	reply(500, "Server Internal Error")
+end
+
+-- failure_route: a step's branches all failed (or timed out). Counts
+-- the outcome and goes on with the plan, without asking the router.
+function ksr_ov_failure()
+	if KSR.tm.t_is_canceled() > 0 then
+		media_end()
+		return
+	end
+	local code = tonumber(pv("$T_reply_code")) or 0
+	if KSR.tm.t_branch_timeout() > 0 or code == 408 then
+		state_set("other", (tonumber(state_get("other")) or 0) + 1)
+	elseif code == 486 or code == 600 then
+		state_set("busy", (tonumber(state_get("busy")) or 0) + 1)
+	else
+		state_set("other", (tonumber(state_get("other")) or 0) + 1)
+	end
+	local phase = state_get("phase")
+	local raw = state_get("plan")
+	if not raw or not phase then
+		return
+	end
+	local plan = ovbus.plan(raw)
+	if not plan then
+		log("err", "edge.plan_lost", "call_id", pv("$ci"))
+		return
+	end
+	local list = plan[phase] or {}
+	local at = tonumber(state_get("next")) or (#list + 1)
+	local prev = list[at - 1]
+	if prev and prev.kind == "external" then
+		-- The outside leg's own answer goes back to the caller.
+		media_end()
+		return
+	end
+	log("info", "edge.ring_failed", "call_id", pv("$ci"), "code", code)
+	execute(plan, phase, at)
+end
+
+-- Replies to a branch: media answers go through rtpengine.
+function ksr_ov_reply()
+	if KSR.textops.has_body_type("application/sdp") > 0 then
+		KSR.rtpengine.rtpengine_answer(RTP_FLAGS)
+	end
+end
+
+---------------------------------------------------------------------
+-- authentication
+
+-- Digest credentials of the request against the registrar's HA1 for
+-- realm. Returns the credential ({tenant_id, owner, aor_user, device})
+-- or nil when a reply went out (challenge, 403, 503).
+local function authenticate(realm, proxy)
+	if KSR.auth.has_credentials(realm) < 0 then
+		KSR.auth.auth_challenge(realm, 1)
+		return nil
+	end
+	local cred, err, msg = ovbus.ha1 {
+		auth_username = pv("$au"),
+		realm = realm,
+	}
+	if not cred then
+		log("warn", "edge.ha1_failed", "error", err, "message", msg)
+		reply(503, "Service Unavailable", "Retry-After: " .. RETRY_AFTER)
+		return nil
+	end
+	if not cred.found then
+		log("info", "edge.auth_unknown", "source_ip", pv("$si"),
+			"auth_username", pv("$au"), "realm", realm)
+		reply(403, "Forbidden")
+		return nil
+	end
+	-- KEMI takes the value itself (flag 1: it is an HA1), not a
+	-- pseudo-variable name as the native cfg does.
+	local rc = KSR.auth.pv_auth_check(realm, cred.ha1_md5, 1, 0)
+	if rc == -4 or rc == -6 or rc == -5 then
+		-- Stale or reused nonce, or no credentials for this realm.
+		KSR.auth.auth_challenge(realm, 1)
+		return nil
+	end
+	if rc < 0 then
+		log("info", "edge.auth_failed", "source_ip", pv("$si"),
+			"auth_username", pv("$au"), "realm", realm, "rc", rc)
+		reply(403, "Forbidden")
+		return nil
+	end
+	KSR.auth.consume_credentials()
+	return cred
 end
 
 ---------------------------------------------------------------------
 -- routes
 
--- A new call: ask the router for its plan and run it.
+-- The benchmark baseline of a REGISTER: digest against a fixed HA1.
+local function bench_register()
+	local realm = pv("$td")
+	if KSR.auth.has_credentials(realm) < 0 then
+		KSR.auth.auth_challenge(realm, 1)
+		return
+	end
+	if KSR.auth.pv_auth_check(realm, BENCH_HA1, 1, 0) < 0 then
+		KSR.auth.auth_challenge(realm, 1)
+		return
+	end
+	reply(200, "OK", "Contact: " .. (pv("$hdr(Contact)") or ""))
+end
+
+-- The benchmark baseline of a call: one static destination, no plan.
+local function bench_invite()
+	if KSR.tm.t_newtran() <= 0 then
+		return
+	end
+	KSR.rr.record_route()
+	if KSR.textops.has_body_type("application/sdp") > 0 and
+		KSR.rtpengine.rtpengine_offer(RTP_FLAGS) > 0 then
+		state_set("rtp", 1)
+	end
+	KSR.pv.sets("$du", BENCH_URI)
+	relay()
+end
+
+local function route_register()
+	if BENCH_HA1 ~= "" then
+		return bench_register()
+	end
+	local realm = pv("$td")
+	local cred = authenticate(realm, false)
+	if not cred then
+		return
+	end
+	if pv("$tU") ~= cred.aor_user then
+		-- A device registers its own user, nobody else.
+		log("warn", "edge.register_foreign", "auth_username", pv("$au"),
+			"to_user", pv("$tU"))
+		reply(403, "Forbidden")
+		return
+	end
+	local expires = tonumber(pv("$hdr(Expires)") or "")
+	local saved, err, msg = ovbus.save {
+		tenant_id = cred.tenant_id,
+		owner = cred.owner,
+		device = cred.device,
+		aor = "sip:" .. cred.aor_user .. "@" .. realm,
+		contact = pv("$(hdr(Contact)[*])") or "",
+		expires = expires or -1,
+		received = "sip:" .. pv("$si") .. ":" .. pv("$sp") ..
+			";transport=" .. pv("$pr"),
+		path = pv("$(hdr(Path)[*])") or "",
+		user_agent = pv("$ua") or "",
+		call_id = pv("$ci"),
+		cseq = tonumber(pv("$cs")) or 0,
+	}
+	if not saved then
+		local min = msg and msg:match("min_expires=(%d+)")
+		if min then
+			reply(423, "Interval Too Brief", "Min-Expires: " .. min)
+		elseif err == "invalid_argument" then
+			log("info", "edge.register_bad", "message", msg)
+			reply(400, "Bad Request")
+		elseif err == "resource_exhausted" then
+			reply(403, "Too Many Registrations")
+		else
+			log("warn", "edge.register_failed", "error", err,
+				"message", msg)
+			reply(503, "Service Unavailable",
+				"Retry-After: " .. RETRY_AFTER)
+		end
+		return
+	end
+	local hdrs = {}
+	for _, b in ipairs(saved.bindings or {}) do
+		hdrs[#hdrs + 1] = "Contact: <" .. b.contact .. ">;expires=" ..
+			string.format("%d", b.expires)
+	end
+	reply(200, "OK", unpack(hdrs))
+end
+
+-- A new call: from the trunk (someone called a fixed number) or from an
+-- authenticated device. Ask the router for its plan and run it.
 local function route_invite()
+	if BENCH_URI ~= "" then
+		return bench_invite()
+	end
+	local src = pv("$si")
+	local from_trunk = TRUNK_SOURCES[src] or
+		TRUNK_SOURCES[src .. ":" .. pv("$sp")]
+	local cred
+	if not from_trunk then
+		cred = authenticate(pv("$fd"), true)
+		if not cred then
+			return
+		end
+		if pv("$fU") ~= cred.aor_user then
+			log("warn", "edge.invite_foreign", "auth_username",
+				pv("$au"), "from_user", pv("$fU"))
+			reply(403, "Forbidden")
+			return
+		end
+	end
+
 	local rc = KSR.tm.t_newtran()
 	if rc == 0 then
 		-- A retransmission: tm has resent our last reply.
@@ -163,14 +499,17 @@ local function route_invite()
 	end
 
 	local call_id = pv("$ci")
-	local plan, err, msg = ovbus.route {
+	local plan, raw_or_err, msg = ovbus.route {
 		call_id = call_id,
 		from_user = pv("$fU"),
 		from_domain = pv("$fd"),
 		to_user = pv("$rU"),
 		to_domain = pv("$rd"),
-		source_ip = pv("$si"),
+		source_ip = src,
 		source_port = pv("$sp"),
+		origin = cred and 1 or 0,
+		tenant_id = cred and cred.tenant_id or nil,
+		owner = cred and cred.owner or nil,
 	}
 	if KSR.tm.t_is_canceled() > 0 then
 		-- The caller sent CANCEL while we waited: tm has answered
@@ -180,17 +519,84 @@ local function route_invite()
 	end
 	if not plan then
 		log("warn", "edge.route_failed", "call_id", call_id,
-			"error", err, "message", msg)
+			"error", raw_or_err, "message", msg)
 		reply(503, "Service Unavailable",
 			"Retry-After: " .. RETRY_AFTER)
 		return
 	end
-	execute(plan)
+	state_set("plan", raw_or_err)
+	state_set("busy", 0)
+	state_set("other", 0)
+
+	local first = (plan.steps or {})[1]
+	local connects = false
+	for _, s in ipairs(plan.steps or {}) do
+		if s.kind == "ring" or s.kind == "external" then
+			connects = true
+		end
+	end
+	if plan.tenant_id ~= "" and connects then
+		-- One dialog per call, counted per tenant.
+		KSR.dialog.dlg_manage()
+		local max = tonumber(plan.max_calls) or 0
+		if max > 0 then
+			KSR.dialog.get_profile_size("calls", plan.tenant_id,
+				"$var(calls)")
+			local n = tonumber(pv("$var(calls)")) or 0
+			if n >= max then
+				log("warn", "edge.call_limit", "tenant",
+					plan.tenant_id, "calls", n, "max", max)
+				reply(503, "Service Unavailable",
+					"Retry-After: " .. RETRY_AFTER)
+				return
+			end
+		end
+		KSR.dialog.set_dlg_profile("calls", plan.tenant_id)
+		-- How the callee sees the caller: an external caller as
+		-- "telefono virtuale" and their number; a colleague as
+		-- username and extension; the outside world sees the fixed
+		-- number.
+		local domain = pv("$fd")
+		if first and first.kind == "external" and cred then
+			KSR.uac.uac_replace_from("", "sip:" .. plan.caller_id ..
+				"@" .. domain)
+			KSR.hdr.append("P-Asserted-Identity: <sip:" ..
+				plan.caller_id .. "@" .. domain .. ">\r\n")
+		elseif plan.caller_user ~= "" then
+			KSR.uac.uac_replace_from(quoted(plan.caller_display),
+				"sip:" .. plan.caller_user .. "@" .. domain)
+		end
+		KSR.rr.record_route()
+		if KSR.textops.has_body_type("application/sdp") > 0 and
+			KSR.rtpengine.rtpengine_offer(RTP_FLAGS) > 0 then
+			state_set("rtp", 1)
+		end
+	end
+	execute(plan, "steps", 1)
 end
 
--- Requests carrying a To-tag. The edge holds no dialogs yet, so the only
--- one that belongs to us is the ACK of a final reply we sent.
+-- Requests inside a dialog (they carry a To-tag): follow the Route set
+-- we recorded; otherwise the only one that is ours is the ACK of a
+-- final reply we sent.
 local function route_in_dialog()
+	if KSR.rr.loose_route() > 0 then
+		if KSR.is_BYE() then
+			KSR.rtpengine.rtpengine_delete0()
+		elseif KSR.textops.has_body_type("application/sdp") > 0 then
+			if KSR.is_INVITE() then
+				KSR.rtpengine.rtpengine_offer(RTP_FLAGS)
+			elseif KSR.is_ACK() then
+				KSR.rtpengine.rtpengine_answer(RTP_FLAGS)
+			end
+		end
+		if KSR.is_INVITE() then
+			KSR.tm.t_on_reply("ksr_ov_reply")
+		end
+		if KSR.tm.t_relay() < 0 then
+			KSR.sl.sl_reply_error()
+		end
+		return
+	end
 	if KSR.is_ACK() then
 		-- An ACK for one of our negative replies ends its transaction
 		-- (stops the retransmissions); any other ACK is dropped.
@@ -201,7 +607,8 @@ local function route_in_dialog()
 end
 
 function ksr_request_route()
-	-- Replies go back to where the request came from.
+	-- Replies go back to where the request came from; a Contact
+	-- behind NAT is reached through where the request came from.
 	KSR.force_rport()
 
 	-- Flood first, before spending anything on the message: over the
@@ -223,11 +630,6 @@ function ksr_request_route()
 		KSR.x.exit()
 	end
 
-	if KSR.is_ACK() and KSR.siputils.has_totag() < 0 then
-		-- An ACK without a To-tag belongs to nothing.
-		KSR.x.exit()
-	end
-
 	if KSR.maxfwd.process_maxfwd(70) < 0 then
 		if not KSR.is_ACK() then
 			KSR.sl.sl_send_reply(483, "Too Many Hops")
@@ -236,7 +638,8 @@ function ksr_request_route()
 	end
 
 	if KSR.is_CANCEL() then
-		-- Cancels a call we are still deciding; tm answers it.
+		-- Cancels a call we are deciding or ringing; tm answers it
+		-- and cancels the branches.
 		if KSR.tm.t_check_trans() > 0 then
 			KSR.tm.t_relay()
 		else
@@ -247,6 +650,10 @@ function ksr_request_route()
 
 	if KSR.siputils.has_totag() > 0 then
 		route_in_dialog()
+		KSR.x.exit()
+	end
+	if KSR.is_ACK() then
+		-- An ACK without a To-tag belongs to nothing.
 		KSR.x.exit()
 	end
 
@@ -260,8 +667,9 @@ function ksr_request_route()
 	elseif method == "INVITE" then
 		route_invite()
 	elseif method == "REGISTER" then
-		-- Registrations come with the registrar.
-		reply(501, "Not Implemented")
+		route_register()
+	elseif method == "BYE" then
+		reply(481, "Call/Transaction Does Not Exist")
 	elseif KNOWN[method] then
 		reply(405, "Method Not Allowed", "Allow: " .. ALLOW)
 	else

@@ -12,7 +12,7 @@ NUMBER = "0612345678"  # no tenant owns it: the router's plan is 404
 
 
 def sipp_ok(stack, scenario):
-    r = stack.sipp(scenario, "-s", NUMBER)
+    r = stack.sipp(scenario, "-s", NUMBER, port=stack.trunk_in)
     return r.returncode == 0
 
 
@@ -24,7 +24,7 @@ def test_options_answered_200(stack):
 def test_invite_gets_the_routers_plan(stack):
     before = stack.metric("router", "ov_bus_requests_total",
                           'method="route",code="ok"')
-    r = stack.sipp("invite_404.xml", "-s", NUMBER)
+    r = stack.sipp("invite_404.xml", "-s", NUMBER, port=stack.trunk_in)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     # The 404 came from the router's plan, not from Kamailio alone.
     assert stack.metric("router", "ov_bus_requests_total",
@@ -40,7 +40,8 @@ def test_router_killed_503_then_back_without_restarting_kamailio(stack):
         # 503 with Retry-After within 300 ms (SIPp's receive time-out),
         # several times in a row, while OPTIONS are still answered.
         for _ in range(3):
-            r = stack.sipp("invite_503.xml", "-s", NUMBER)
+            r = stack.sipp("invite_503.xml", "-s", NUMBER,
+                           port=stack.trunk_in)
             assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
             assert stack.sipp("options.xml").returncode == 0
     finally:

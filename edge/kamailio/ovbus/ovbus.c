@@ -1,9 +1,20 @@
 /*
  * ovbus: the Lua 5.1 module Kamailio's KEMI script loads with
- * require("ovbus") to ask the router for a call's plan.
+ * require("ovbus") to ask the router for a call's plan and the registrar
+ * for credentials and bindings.
  *
- *	ovbus.configure{router = "ipc:///run/router.ipc", deadline_ms = 200}
- *	local plan, err, msg = ovbus.route{call_id = ..., to_user = ...}
+ *	ovbus.configure{router = "ipc:///run/router.ipc",
+ *			registrar = "ipc:///run/registrar.ipc",
+ *			deadline_ms = 200}
+ *	local plan, raw = ovbus.route{call_id = ..., to_user = ...}
+ *	local plan = ovbus.plan(raw)      -- again, in failure_route
+ *	local cred = ovbus.ha1{auth_username = ..., realm = ...}
+ *	local saved = ovbus.save{owner = ..., contact = ..., ...}
+ *
+ * Every call fails as nil, error name, message. Requests and replies are
+ * the protobuf messages of proto/router.proto and proto/registrar.proto,
+ * mapped field by field to Lua tables through their descriptors: field
+ * names as keys, enums as lower-case names, repeated fields as arrays.
  *
  * It speaks the bus through libov's client (lib/bus.h). Kamailio runs
  * the script in its main process before it forks the workers, and nng's
@@ -24,6 +35,7 @@
 
 #include "bus.h"
 #include "cfg.h"
+#include "registrar.pb-c.h"
 #include "router.pb-c.h"
 
 #define OVBUS_URLS_MAX 1024
@@ -33,56 +45,71 @@
  * Call-IDs are far shorter in practice. */
 #define OVBUS_FIELD_MAX 1024
 
-struct ovbus_state {
-	char urls[OVBUS_URLS_MAX]; /* "" until configure() */
-	uint32_t deadline_ms;
+/* One service's client, opened lazily per process. */
+struct ovbus_peer {
+	const char *name;	      /* "router" */
+	char urls[OVBUS_URLS_MAX];    /* "" until configure() */
 	struct ov_bus_client *client; /* opened by `owner` */
 	pid_t owner;
+};
+
+enum {
+	PEER_ROUTER,
+	PEER_REGISTRAR,
+	N_PEERS
+};
+
+struct ovbus_state {
+	struct ovbus_peer peers[N_PEERS];
+	uint32_t deadline_ms;
 	unsigned long seq; /* request ids: "edge-<pid>-<seq>" */
 };
 
-static struct ovbus_state st = {.deadline_ms = OVBUS_DEADLINE_DEFAULT};
+static struct ovbus_state st = {
+	.peers = {{.name = "router"}, {.name = "registrar"}},
+	.deadline_ms = OVBUS_DEADLINE_DEFAULT,
+};
 
 /* ---- the client, per process ---- */
 
-static void client_drop(void)
+static void client_drop(struct ovbus_peer *p)
 {
 	/* A client inherited through fork() has no nng threads behind it
 	 * in this process: closing it could block forever. Forget it; the
 	 * memory is the parent's copy and costs nothing. */
-	if (st.client && st.owner == getpid())
-		ov_bus_client_free(st.client);
-	st.client = NULL;
-	st.owner = 0;
+	if (p->client && p->owner == getpid())
+		ov_bus_client_free(p->client);
+	p->client = NULL;
+	p->owner = 0;
 }
 
-static enum ov_err client_get(struct ov_bus_client **out, char *msg,
-			      size_t msg_size)
+static enum ov_err client_get(struct ovbus_peer *p, struct ov_bus_client **out,
+			      char *msg, size_t msg_size)
 {
 	struct ov_bus_client_opts opts = {0};
 	pid_t pid = getpid();
 	enum ov_err e;
 
-	if (st.client && st.owner == pid) {
-		*out = st.client;
+	if (p->client && p->owner == pid) {
+		*out = p->client;
 		return OV_OK;
 	}
-	client_drop();
-	if (!st.urls[0]) {
+	client_drop(p);
+	if (!p->urls[0]) {
 		snprintf(msg, msg_size,
-			 "ovbus.configure{router = ...} was not called");
+			 "ovbus.configure{%s = ...} was not called", p->name);
 		return OV_EUNAVAIL;
 	}
-	opts.urls = st.urls;
-	e = ov_bus_client_new(&opts, &st.client);
+	opts.urls = p->urls;
+	e = ov_bus_client_new(&opts, &p->client);
 	if (e != OV_OK) {
-		st.client = NULL;
+		p->client = NULL;
 		snprintf(msg, msg_size, "cannot open a bus client for %.200s",
-			 st.urls);
+			 p->urls);
 		return e;
 	}
-	st.owner = pid;
-	*out = st.client;
+	p->owner = pid;
+	*out = p->client;
 	return OV_OK;
 }
 
@@ -145,39 +172,6 @@ static bool text_ok(const unsigned char *s, size_t len)
 	return true;
 }
 
-/*
- * Reads t[name] (t at index `tab`) as a string and leaves the value on
- * the stack, so the pointer stays valid until the caller pops it. Absent
- * (nil) reads as "", which is what KSR.pv.get gives for a missing part.
- */
-static bool field_str(lua_State *L, int tab, const char *name, const char **out,
-		      char *msg, size_t msg_size)
-{
-	size_t len;
-
-	lua_getfield(L, tab, name);
-	if (lua_isnil(L, -1)) {
-		*out = "";
-		return true;
-	}
-	if (!lua_isstring(L, -1)) {
-		snprintf(msg, msg_size, "%s is a %s, not a string", name,
-			 luaL_typename(L, -1));
-		return false;
-	}
-	*out = lua_tolstring(L, -1, &len);
-	if (len > OVBUS_FIELD_MAX) {
-		snprintf(msg, msg_size, "%s is %zu bytes, over %d", name, len,
-			 OVBUS_FIELD_MAX);
-		return false;
-	}
-	if (!text_ok((const unsigned char *)*out, len)) {
-		snprintf(msg, msg_size, "%s is not UTF-8 text", name);
-		return false;
-	}
-	return true;
-}
-
 /* Reads t[name] as an integer in [lo, hi]; nil gives `def`. */
 static bool field_uint(lua_State *L, int tab, const char *name, uint32_t def,
 		       uint32_t lo, uint32_t hi, uint32_t *out, char *msg,
@@ -209,149 +203,280 @@ static bool field_uint(lua_State *L, int tab, const char *name, uint32_t def,
 	return true;
 }
 
-/* "reject" for OV__ROUTER__STEP__KIND__REJECT; "unknown" for a kind
- * this edge is too old to know. */
-static void push_kind(lua_State *L, int kind)
+/* ---- protobuf messages as Lua tables ---- */
+
+/* The enum value's name in lower case ("ring" for RING). */
+static void push_enum(lua_State *L, const ProtobufCEnumDescriptor *d, int v)
 {
-	const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
-		&ov__router__step__kind__descriptor, kind);
-	char name[32];
+	const ProtobufCEnumValue *ev =
+		protobuf_c_enum_descriptor_get_value(d, v);
+	char name[48];
 	size_t i;
 
-	if (!v) {
+	if (!ev) {
 		lua_pushliteral(L, "unknown");
 		return;
 	}
-	for (i = 0; v->name[i] && i < sizeof(name) - 1; i++) {
-		char c = v->name[i];
+	for (i = 0; ev->name[i] && i < sizeof(name) - 1; i++) {
+		char c = ev->name[i];
 		name[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 	}
 	name[i] = '\0';
 	lua_pushstring(L, name);
 }
 
-/* Pushes {tenant_id = ..., request_id = ..., steps = {{kind, code,
- * reason}, ...}}. */
-static void push_plan(lua_State *L, const Ov__Router__Plan *plan,
-		      const char *request_id)
-{
-	lua_createtable(L, 0, 3);
-	lua_pushstring(L, plan->tenant_id ? plan->tenant_id : "");
-	lua_setfield(L, -2, "tenant_id");
-	lua_pushstring(L, request_id);
-	lua_setfield(L, -2, "request_id");
-	lua_createtable(L, (int)plan->n_steps, 0);
-	for (size_t i = 0; i < plan->n_steps; i++) {
-		const Ov__Router__Step *s = plan->steps[i];
+static void push_message(lua_State *L, const ProtobufCMessage *m);
 
-		lua_createtable(L, 0, 3);
-		push_kind(L, (int)s->kind);
-		lua_setfield(L, -2, "kind");
-		lua_pushinteger(L, (lua_Integer)s->code);
-		lua_setfield(L, -2, "code");
-		lua_pushstring(L, s->reason ? s->reason : "");
-		lua_setfield(L, -2, "reason");
-		lua_rawseti(L, -2, (int)i + 1);
+/* Pushes one value of field f found at p. */
+static void push_value(lua_State *L, const ProtobufCFieldDescriptor *f,
+		       const void *p)
+{
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_STRING: {
+		const char *s = *(char *const *)p;
+		lua_pushstring(L, s ? s : "");
+		break;
 	}
-	lua_setfield(L, -2, "steps");
+	case PROTOBUF_C_TYPE_BOOL:
+		lua_pushboolean(L, *(const protobuf_c_boolean *)p);
+		break;
+	case PROTOBUF_C_TYPE_UINT32:
+		lua_pushnumber(L, (lua_Number) * (const uint32_t *)p);
+		break;
+	case PROTOBUF_C_TYPE_INT32:
+		lua_pushnumber(L, (lua_Number) * (const int32_t *)p);
+		break;
+	case PROTOBUF_C_TYPE_INT64:
+		lua_pushnumber(L, (lua_Number) * (const int64_t *)p);
+		break;
+	case PROTOBUF_C_TYPE_UINT64:
+		lua_pushnumber(L, (lua_Number) * (const uint64_t *)p);
+		break;
+	case PROTOBUF_C_TYPE_ENUM:
+		push_enum(L, f->descriptor, *(const int *)p);
+		break;
+	case PROTOBUF_C_TYPE_MESSAGE: {
+		const ProtobufCMessage *sub = *(ProtobufCMessage *const *)p;
+		if (sub)
+			push_message(L, sub);
+		else
+			lua_newtable(L);
+		break;
+	}
+	default:
+		lua_pushnil(L);
+		break;
+	}
 }
 
-/* ---- Lua API ---- */
-
-/* ovbus.configure{router = "urls", deadline_ms = N}: stores a copy;
- * opens nothing. A bad value is a Lua error, so a broken configuration
- * stops Kamailio at start-up rather than at the first call. */
-static int l_configure(lua_State *L)
+/* Size of one element of a repeated field of this type. */
+static size_t elem_size(ProtobufCType t)
 {
-	char msg[160];
-	const char *urls;
-	size_t len;
-	uint32_t deadline;
-
-	luaL_checktype(L, 1, LUA_TTABLE);
-	lua_getfield(L, 1, "router");
-	if (lua_type(L, -1) != LUA_TSTRING)
-		return luaL_error(L, "ovbus.configure: router must be a string "
-				     "of bus URLs");
-	urls = lua_tolstring(L, -1, &len);
-	if (len >= sizeof(st.urls) || strlen(urls) != len ||
-	    ov_cfg_each_url(urls, url_check, NULL) != OV_OK)
-		return luaL_error(L,
-				  "ovbus.configure: router=\"%s\" is not "
-				  "tcp://, ipc:// or inproc:// URLs separated "
-				  "by commas",
-				  urls);
-	if (!field_uint(L, 1, "deadline_ms", OVBUS_DEADLINE_DEFAULT, 1,
-			OVBUS_DEADLINE_MAX, &deadline, msg, sizeof(msg)))
-		return luaL_error(L, "ovbus.configure: %s", msg);
-	if (strcmp(urls, st.urls) != 0) {
-		/* New addresses: a client this process opened dials the old
-		 * ones, so the next call opens another. */
-		client_drop();
-		memcpy(st.urls, urls, len + 1);
+	switch (t) {
+	case PROTOBUF_C_TYPE_STRING:
+	case PROTOBUF_C_TYPE_MESSAGE:
+		return sizeof(void *);
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_UINT64:
+		return 8;
+	case PROTOBUF_C_TYPE_BOOL:
+		return sizeof(protobuf_c_boolean);
+	default:
+		return 4;
 	}
-	st.deadline_ms = deadline;
-	lua_pop(L, 1);
-	return 0;
 }
 
-/* The string fields of a RouteRequest, in the order l_route uses. */
-static const char *const route_fields[] = {
-	"call_id", "from_user", "from_domain",
-	"to_user", "to_domain", "source_ip",
+/* Pushes m as a table: every field, repeated ones as arrays. */
+static void push_message(lua_State *L, const ProtobufCMessage *m)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+
+	luaL_checkstack(L, 4, "ovbus: message too deep");
+	lua_createtable(L, 0, (int)d->n_fields);
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		const char *base = (const char *)m;
+
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n =
+				*(const size_t *)(base + f->quantifier_offset);
+			const char *arr = *(char *const *)(base + f->offset);
+			lua_createtable(L, (int)n, 0);
+			for (size_t k = 0; k < n; k++) {
+				push_value(L, f, arr + k * elem_size(f->type));
+				lua_rawseti(L, -2, (int)k + 1);
+			}
+		} else {
+			push_value(L, f, base + f->offset);
+		}
+		lua_setfield(L, -2, f->name);
+	}
+}
+
+/* Fills m (initialised, of descriptor d) from the table at index tab.
+ * Absent keys keep their defaults; a value of the wrong type is an
+ * error naming the field. Strings are copied: free the message with
+ * protobuf_c_message_free_unpacked(m, NULL). */
+static bool fill_message(lua_State *L, int tab, ProtobufCMessage *m, char *msg,
+			 size_t msg_size)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	char *base = (char *)m;
+
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		bool ok = true;
+
+		if (f->label == PROTOBUF_C_LABEL_REPEATED ||
+		    f->type == PROTOBUF_C_TYPE_MESSAGE)
+			continue; /* requests here are flat */
+		lua_getfield(L, tab, f->name);
+		int t = lua_type(L, -1);
+		void *p = base + f->offset;
+		if (t == LUA_TNIL) {
+			lua_pop(L, 1);
+			continue;
+		}
+		switch (f->type) {
+		case PROTOBUF_C_TYPE_STRING: {
+			size_t len;
+			const char *s;
+			if (t != LUA_TSTRING && t != LUA_TNUMBER) {
+				ok = false;
+				break;
+			}
+			s = lua_tolstring(L, -1, &len);
+			if (len > OVBUS_FIELD_MAX ||
+			    !text_ok((const unsigned char *)s, len)) {
+				snprintf(msg, msg_size,
+					 "%s is not UTF-8 text of at most %d "
+					 "bytes",
+					 f->name, OVBUS_FIELD_MAX);
+				lua_pop(L, 1);
+				return false;
+			}
+			char *copy = malloc(len + 1);
+			if (!copy) {
+				snprintf(msg, msg_size, "out of memory");
+				lua_pop(L, 1);
+				return false;
+			}
+			memcpy(copy, s, len + 1);
+			*(char **)p = copy;
+			break;
+		}
+		case PROTOBUF_C_TYPE_BOOL:
+			if (t != LUA_TBOOLEAN) {
+				ok = false;
+				break;
+			}
+			*(protobuf_c_boolean *)p = lua_toboolean(L, -1);
+			break;
+		case PROTOBUF_C_TYPE_UINT32:
+		case PROTOBUF_C_TYPE_INT32:
+		case PROTOBUF_C_TYPE_INT64:
+		case PROTOBUF_C_TYPE_ENUM: {
+			lua_Number v;
+			if (!lua_isnumber(L, -1)) {
+				ok = false;
+				break;
+			}
+			v = lua_tonumber(L, -1);
+			if (f->type == PROTOBUF_C_TYPE_UINT32 && v >= 0 &&
+			    v <= 4294967295.0 && v == (lua_Number)(uint32_t)v)
+				*(uint32_t *)p = (uint32_t)v;
+			else if ((f->type == PROTOBUF_C_TYPE_INT32 ||
+				  f->type == PROTOBUF_C_TYPE_ENUM) &&
+				 v >= -2147483648.0 && v <= 2147483647.0 &&
+				 v == (lua_Number)(int32_t)v)
+				*(int32_t *)p = (int32_t)v;
+			else if (f->type == PROTOBUF_C_TYPE_INT64 &&
+				 v >= -9.0e15 && v <= 9.0e15 &&
+				 v == (lua_Number)(int64_t)v)
+				*(int64_t *)p = (int64_t)v;
+			else
+				ok = false;
+			break;
+		}
+		default:
+			ok = false;
+			break;
+		}
+		if (!ok) {
+			snprintf(msg, msg_size, "%s: a %s is not a valid %s",
+				 f->name, lua_typename(L, t),
+				 f->type == PROTOBUF_C_TYPE_STRING ? "string"
+								   : "value");
+			lua_pop(L, 1);
+			return false;
+		}
+		lua_pop(L, 1);
+	}
+	return true;
+}
+
+static const char hexdigits[] = "0123456789abcdef";
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* ---- calls ---- */
+
+/* One bus method as ovbus exposes it. */
+struct ovbus_method {
+	const char *lua_name; /* ovbus.<lua_name> */
+	const char *method;   /* on the bus */
+	int peer;
+	const ProtobufCMessageDescriptor *in, *out;
+	bool raw; /* also return the reply's bytes, hex-encoded */
 };
-#define N_FIELDS (sizeof(route_fields) / sizeof(route_fields[0]))
 
-/* ovbus.route{call_id, from_user, from_domain, to_user, to_domain,
- * source_ip, source_port}: the router's plan as a table, or nil, error
- * name, message. */
-static int l_route(lua_State *L)
+/* Sends the request built from the table at index 1 and pushes the
+ * reply as a table (and its bytes in hex when m->raw), or the failure
+ * triple. */
+static int call_method(lua_State *L, const struct ovbus_method *m)
 {
-	Ov__Router__RouteRequest req = OV__ROUTER__ROUTE_REQUEST__INIT;
-	Ov__Router__Plan *plan = NULL;
 	struct ov_bus_result res = {0};
 	struct ov_bus_client *c;
 	struct ov_bus_call call = {0};
+	ProtobufCMessage *in = NULL, *out = NULL;
 	char rid[64];
-	char msg[320];
+	char msg[320] = "";
 	uint8_t *body = NULL;
 	size_t body_len;
-	uint32_t port;
-	const char *v[N_FIELDS];
-	enum ov_err e;
-	int top;
+	enum ov_err e = OV_EINVAL;
+	const char *tenant = NULL;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
-	luaL_checkstack(L, N_FIELDS + 1, "ovbus.route");
-	top = lua_gettop(L);
-	/* Each string stays on the stack until the settop below. */
-	for (size_t i = 0; i < N_FIELDS; i++) {
-		if (!field_str(L, 1, route_fields[i], &v[i], msg, sizeof(msg)))
-			goto bad_arg;
+	if (!(in = calloc(1, m->in->sizeof_message))) {
+		e = OV_EEXHAUSTED;
+		snprintf(msg, sizeof(msg), "out of memory");
+		goto out;
 	}
-	if (!field_uint(L, 1, "source_port", 0, 0, 65535, &port, msg,
-			sizeof(msg)))
-		goto bad_arg;
-	req.call_id = (char *)v[0];
-	req.from_user = (char *)v[1];
-	req.from_domain = (char *)v[2];
-	req.to_user = (char *)v[3];
-	req.to_domain = (char *)v[4];
-	req.source_ip = (char *)v[5];
-	req.source_port = port;
-
-	e = ov_pb_pack(&req.base, &body, &body_len);
-	lua_settop(L, top);
+	protobuf_c_message_init(m->in, in);
+	if (!fill_message(L, 1, in, msg, sizeof(msg)))
+		goto out;
+	/* The envelope's tenant, when the caller knows it. */
+	lua_getfield(L, 1, "tenant_id");
+	if (lua_type(L, -1) == LUA_TSTRING)
+		tenant = lua_tostring(L, -1);
+	e = ov_pb_pack(in, &body, &body_len);
 	if (e != OV_OK) {
 		snprintf(msg, sizeof(msg), "out of memory");
 		goto out;
 	}
-	e = client_get(&c, msg, sizeof(msg));
+	e = client_get(&st.peers[m->peer], &c, msg, sizeof(msg));
 	if (e != OV_OK)
 		goto out;
-
 	snprintf(rid, sizeof(rid), "edge-%ld-%lu", (long)getpid(), ++st.seq);
-	call.method = "route";
+	call.method = m->method;
+	call.tenant_id = tenant;
 	call.request_id = rid;
 	call.deadline_ms = st.deadline_ms;
 	call.body = body;
@@ -362,33 +487,150 @@ static int l_route(lua_State *L)
 			 res.message, rid);
 		goto out;
 	}
-	plan = ov__router__plan__unpack(NULL, res.body_len, res.body);
-	if (!plan) {
+	out = protobuf_c_message_unpack(m->out, NULL, res.body_len, res.body);
+	if (!out) {
 		e = OV_EINTERNAL;
-		snprintf(msg, sizeof(msg),
-			 "reply is not an ov.router.Plan (request %.40s)", rid);
-		goto out;
+		snprintf(msg, sizeof(msg), "reply is not an %s (request %.40s)",
+			 m->out->name, rid);
 	}
 out:
+	if (in)
+		protobuf_c_message_free_unpacked(in, NULL);
 	free(body);
-	ov_bus_result_free(&res);
-	if (e != OV_OK)
+	if (e != OV_OK) {
+		ov_bus_result_free(&res);
 		return push_fail(L, e, msg);
-	/* Lua raises out-of-memory with longjmp: the plan would leak then,
-	 * with the worker in trouble anyway. */
-	push_plan(L, plan, rid);
+	}
+	/* Lua raises out-of-memory with longjmp: the reply would leak
+	 * then, with the worker in trouble anyway. */
+	push_message(L, out);
+	lua_pushstring(L, rid);
+	lua_setfield(L, -2, "request_id");
+	protobuf_c_message_free_unpacked(out, NULL);
+	if (!m->raw) {
+		ov_bus_result_free(&res);
+		return 1;
+	}
+	luaL_Buffer b;
+	luaL_buffinit(L, &b);
+	for (size_t i = 0; i < res.body_len; i++) {
+		luaL_addchar(&b, hexdigits[res.body[i] >> 4]);
+		luaL_addchar(&b, hexdigits[res.body[i] & 15]);
+	}
+	ov_bus_result_free(&res);
+	luaL_pushresult(&b);
+	return 2;
+}
+
+static const struct ovbus_method methods[] = {
+	{"route", "route", PEER_ROUTER, &ov__router__route_request__descriptor,
+	 &ov__router__plan__descriptor, true},
+	{"ha1", "auth.ha1", PEER_REGISTRAR,
+	 &ov__registrar__ha1_request__descriptor,
+	 &ov__registrar__ha1_reply__descriptor, false},
+	{"save", "binding.save", PEER_REGISTRAR,
+	 &ov__registrar__save_request__descriptor,
+	 &ov__registrar__save_reply__descriptor, false},
+};
+
+static int l_route(lua_State *L)
+{
+	return call_method(L, &methods[0]);
+}
+
+static int l_ha1(lua_State *L)
+{
+	return call_method(L, &methods[1]);
+}
+
+static int l_save(lua_State *L)
+{
+	return call_method(L, &methods[2]);
+}
+
+/* ovbus.plan(hex): the plan route returned, decoded again (failure_route
+ * keeps it in an AVP as hex). */
+static int l_plan(lua_State *L)
+{
+	size_t len;
+	const char *hex = luaL_checklstring(L, 1, &len);
+	Ov__Router__Plan *plan;
+	uint8_t *raw;
+
+	if (len % 2 || !(raw = malloc(len / 2 + 1)))
+		return push_fail(L, OV_EINVAL, "not a hex-encoded plan");
+	for (size_t i = 0; i < len / 2; i++) {
+		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			free(raw);
+			return push_fail(L, OV_EINVAL,
+					 "not a hex-encoded plan");
+		}
+		raw[i] = (uint8_t)(hi << 4 | lo);
+	}
+	plan = ov__router__plan__unpack(NULL, len / 2, raw);
+	free(raw);
+	if (!plan)
+		return push_fail(L, OV_EINVAL, "not an ov.router.Plan");
+	push_message(L, &plan->base);
 	ov__router__plan__free_unpacked(plan, NULL);
 	return 1;
+}
 
-bad_arg:
-	lua_settop(L, top);
-	return push_fail(L, OV_EINVAL, msg);
+/* configure's URL field `name` into peer p; absent leaves it. */
+static void configure_peer(lua_State *L, struct ovbus_peer *p, bool required)
+{
+	const char *urls;
+	size_t len;
+
+	lua_getfield(L, 1, p->name);
+	if (lua_isnil(L, -1) && !required) {
+		lua_pop(L, 1);
+		return;
+	}
+	if (lua_type(L, -1) != LUA_TSTRING)
+		luaL_error(L,
+			   "ovbus.configure: %s must be a string of bus URLs",
+			   p->name);
+	urls = lua_tolstring(L, -1, &len);
+	if (len >= sizeof(p->urls) || strlen(urls) != len ||
+	    ov_cfg_each_url(urls, url_check, NULL) != OV_OK)
+		luaL_error(L,
+			   "ovbus.configure: %s=\"%s\" is not tcp://, ipc:// "
+			   "or inproc:// URLs separated by commas",
+			   p->name, urls);
+	if (strcmp(urls, p->urls) != 0) {
+		/* New addresses: a client this process opened dials the old
+		 * ones, so the next call opens another. */
+		client_drop(p);
+		memcpy(p->urls, urls, len + 1);
+	}
+	lua_pop(L, 1);
+}
+
+/* ovbus.configure{router = "urls", registrar = "urls", deadline_ms = N}:
+ * stores a copy; opens nothing. A bad value is a Lua error, so a broken
+ * configuration stops Kamailio at start-up rather than at the first
+ * call. */
+static int l_configure(lua_State *L)
+{
+	char msg[160];
+	uint32_t deadline;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	configure_peer(L, &st.peers[PEER_ROUTER], true);
+	configure_peer(L, &st.peers[PEER_REGISTRAR], false);
+	if (!field_uint(L, 1, "deadline_ms", OVBUS_DEADLINE_DEFAULT, 1,
+			OVBUS_DEADLINE_MAX, &deadline, msg, sizeof(msg)))
+		return luaL_error(L, "ovbus.configure: %s", msg);
+	st.deadline_ms = deadline;
+	return 0;
 }
 
 static const luaL_Reg ovbus_fns[] = {
-	{"configure", l_configure},
-	{"route", l_route},
-	{NULL, NULL},
+	{"configure", l_configure}, {"route", l_route},
+	{"plan", l_plan},	    {"ha1", l_ha1},
+	{"save", l_save},	    {NULL, NULL},
 };
 
 int luaopen_ovbus(lua_State *L);
