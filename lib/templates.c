@@ -147,6 +147,24 @@ static bool date_ok(const char *v)
 	return !(m == 2 && d == 29 && !leap);
 }
 
+int tpl_weekday(const char *v)
+{
+	for (int i = 0; i < 7; i++)
+		if (strcmp(v, weekdays[i]) == 0)
+			return i;
+	return -1;
+}
+
+const struct tpl_placeholder *tpl_placeholder(const struct tpl *t,
+					      const char *name, size_t n)
+{
+	for (size_t i = 0; i < t->n_ph; i++)
+		if (strlen(t->ph[i].name) == n &&
+		    memcmp(t->ph[i].name, name, n) == 0)
+			return &t->ph[i];
+	return NULL;
+}
+
 bool tpl_value_ok(enum tpl_ph_type t, const char *v)
 {
 	switch (t) {
@@ -154,10 +172,7 @@ bool tpl_value_ok(enum tpl_ph_type t, const char *v)
 		return strlen(v) == 5 && v[2] == ':' && digits(v, 2) &&
 		       digits(v + 3, 2) && num(v, 2) < 24 && num(v + 3, 2) < 60;
 	case TPL_WEEKDAY:
-		for (size_t i = 0; i < 7; i++)
-			if (strcmp(v, weekdays[i]) == 0)
-				return true;
-		return false;
+		return tpl_weekday(v) >= 0;
 	case TPL_DATE:
 		return date_ok(v);
 	}

@@ -1,10 +1,15 @@
 /*
  * The catalogue of voice message templates: the seed's messages for
  * closed, welcome and no answer, in Italian and English, with typed
- * placeholders. Pure data and checks; the IVR renders the same texts.
+ * placeholders. Pure data and checks, shared by admin (drafts, apply,
+ * GET /v1/message-templates) and the IVR (services/ivr/render.c), so
+ * that what admin accepts is exactly what the IVR can speak.
+ *
+ * (services/notify has its own templates.h for mails: a file in a
+ * service's directory is found before this one.)
  */
-#ifndef ADMIN_TEMPLATES_H
-#define ADMIN_TEMPLATES_H
+#ifndef OV_TEMPLATES_H
+#define OV_TEMPLATES_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -49,6 +54,11 @@ const struct tpl *tpl_find(const char *id);
 
 /* Checks one placeholder value against its type. */
 bool tpl_value_ok(enum tpl_ph_type t, const char *v);
+/* "monday" 0 … "sunday" 6; -1 for anything else. */
+int tpl_weekday(const char *v);
+/* The placeholder of t named by the n bytes at name, or NULL. */
+const struct tpl_placeholder *tpl_placeholder(const struct tpl *t,
+					      const char *name, size_t n);
 /* Checks a values object against the template: no unknown keys, each
  * value well-typed; with `complete`, every placeholder present. On
  * failure names the key in field. */
