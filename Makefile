@@ -24,9 +24,10 @@ CFLAGS   += -std=c17 -fPIC -pthread $(WARN) -MMD -MP
 # Generated protobuf-c code is not ours to warn about.
 PBFLAGS  := -std=c17 -fPIC -O2 -g -MMD -MP
 # Every binary links what it uses and nothing more (--as-needed): GLib
-# (time zones) is the router's, libcurl (SMTP, HTTP) notify's and ovctl's.
+# (time zones) is the router's, libcurl (SMTP, HTTP) notify's and ovctl's,
+# libespeak-ng (speech) the IVR's.
 LDFLAGS  += -Wl,--as-needed
-LDLIBS   := -lnng -lprotobuf-c -lmicrohttpd -lpq -lsodium -ljansson -lcurl $(GLIB_LIBS) -lpthread
+LDLIBS   := -lnng -lprotobuf-c -lmicrohttpd -lpq -lsodium -ljansson -lcurl $(GLIB_LIBS) -lespeak-ng -lpthread
 TESTLIBS := -lcmocka
 ASAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -O1
 
@@ -43,7 +44,7 @@ BINS     := $(SERVICES:%=$(B)/bin/ov-%) $(B)/bin/ovctl
 LUAMOD   := $(B)/lib/ovbus.so
 UNIT     := $(TESTS_C:%.c=$(B)/test/%)
 UNIT_ASAN:= $(TESTS_C:%.c=$(B)/asan/%)
-BENCH    := $(B)/bin/bench-bus
+BENCH    := $(B)/bin/bench-bus $(B)/bin/bench-router
 
 all: $(BINS) $(LUAMOD) $(UNIT) $(BENCH)
 .SECONDARY:
@@ -55,7 +56,8 @@ $(B)/proto/%.pb-c.c $(B)/proto/%.pb-c.h: proto/%.proto
 	@mkdir -p $(@D)
 	protoc-c --c_out=$(B)/proto -Iproto $<
 
-$(B)/obj/proto/%.o: $(B)/proto/%.c
+# Every header first: a .proto may import another.
+$(B)/obj/proto/%.o: $(B)/proto/%.c | $(PB_H)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(PBFLAGS) -c -o $@ $<
 
@@ -105,6 +107,12 @@ $(B)/bin/bench-bus: $(patsubst %.c,$(B)/obj/%.o,$(wildcard bench/bus/*.c)) $(LIB
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# bench-router links the router's pure objects (decide() and its parts).
+$(B)/bin/bench-router: $(patsubst %.c,$(B)/obj/%.o,$(wildcard bench/router/*.c)) $(patsubst %,$(B)/obj/services/router/%.o,plan calendar dest words) $(LIBOV)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/obj/bench/router/%.o: CPPFLAGS += -Iservices/router
+
 # The Lua C module Kamailio loads with require("ovbus").
 $(LUAMOD): $(patsubst %.c,$(B)/obj/%.o,$(wildcard edge/kamailio/ovbus/*.c)) $(LIBOV)
 	@mkdir -p $(@D)
@@ -126,7 +134,7 @@ $(B)/test/services/%_test: $(B)/obj/services/%_test.o $$(call test_deps,services
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 ASAN_LIB_OBJ := $(LIB_SRC:%.c=$(B)/asan/obj/%.o) $(PB_C:$(B)/proto/%.c=$(B)/asan/obj/proto/%.o)
 
-$(B)/asan/obj/proto/%.o: $(B)/proto/%.c
+$(B)/asan/obj/proto/%.o: $(B)/proto/%.c | $(PB_H)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(PBFLAGS) $(ASAN) -c -o $@ $<
 
