@@ -195,8 +195,12 @@ start_service() {
 	admin) envs+=(OV_DB_URL="$DB_URL"
 		OV_ADMIN_EVENTS_URL="$(bus_url admin-events)"
 		OV_REGISTRAR_URL="$(bus_url registrar)"
+		OV_IVR_URL="$(bus_url ivr)"
 		OV_SIP_PROXY="127.0.0.1:$SIP_PORT") ;;
-	ivr) envs+=(OV_RTPENGINE_NG="udp:127.0.0.1:$NG_PORT") ;;
+	ivr) envs+=(OV_RTPENGINE_NG="udp:127.0.0.1:$NG_PORT"
+		OV_ADMIN_URL="$(bus_url admin)"
+		OV_ADMIN_EVENTS_URL="$(bus_url admin-events)"
+		OV_IVR_CACHE_DIR="$RUN/prompts") ;;
 	router) envs+=(OV_ADMIN_URL="$(bus_url admin)"
 		OV_ADMIN_EVENTS_URL="$(bus_url admin-events)"
 		OV_REGISTRAR_URL="$(bus_url registrar)") ;;
@@ -219,6 +223,7 @@ start_kamailio() {
 	spawn kamailio env OV_SIP_ADDR=127.0.0.1 OV_SIP_PORT=$SIP_PORT \
 		OV_RUN_DIR="$RUN" OV_ROUTER_URL="$(bus_url router)" \
 		OV_REGISTRAR_URL="$(bus_url registrar)" \
+		OV_IVR_URL="$(bus_url ivr)" \
 		OV_RTPENGINE="udp:127.0.0.1:$NG_PORT" \
 		OV_TRUNK_SOURCES="127.0.0.1:$TRUNK_IN" \
 		OV_TRUNK_URI="sip:127.0.0.1:$TRUNK_OUT" \

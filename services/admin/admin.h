@@ -30,6 +30,8 @@ struct admin_cfg {
 	int registrar_deadline_ms;
 	const char *sip_proxy;	   /* what phones register with */
 	const char *sip_transport; /* udp, tcp, tls */
+	const char *ivr_url;	   /* bus: message previews; "" none */
+	int ivr_deadline_ms;
 };
 
 struct admin {
@@ -40,6 +42,7 @@ struct admin {
 	struct ov_db_pool *pool;
 	struct ov_bus_pub *pub;
 	struct ov_bus_client *registrar;
+	struct ov_bus_client *ivr; /* NULL without OV_IVR_URL */
 };
 
 enum admin_role {
@@ -139,6 +142,8 @@ void config_ringing_put(struct admin_req *r);
 void config_forwarding_put(struct admin_req *r);
 void config_message_put(struct admin_req *r);
 void config_apply(struct admin_req *r);
+/* GET /v1/messages/{kind}/preview through the IVR (preview.c). */
+void config_message_preview(struct admin_req *r);
 
 void audit_list(struct admin_req *r);
 

@@ -72,6 +72,8 @@ const struct ov_route admin_routes[] = {
 	R("PUT", "/v1/ringing", config_ringing_put, ADM, true, false),
 	R("PUT", "/v1/forwarding", config_forwarding_put, ADM, true, false),
 	R("PUT", "/v1/messages/{kind}", config_message_put, ADM, true, false),
+	R("GET", "/v1/messages/{kind}/preview", config_message_preview, ADM,
+	  false, false),
 	R("POST", "/v1/apply", config_apply, ADM, false, false),
 
 	R("GET", "/v1/audit", audit_list, OP | ADM, false, false),

@@ -51,6 +51,13 @@ static const struct ov_cfg_var vars[] = {
 	OV_CFG_STR("OV_SIP_TRANSPORT", "udp",
 		   "transport phones use: udp, tcp or tls",
 		   &app.cfg.sip_transport),
+	OV_CFG_STR("OV_IVR_URL", "",
+		   "the IVR's bus URLs (message previews); \"\": previews "
+		   "answer 503",
+		   &app.cfg.ivr_url),
+	OV_CFG_INT("OV_IVR_DEADLINE_MS", "5000",
+		   "how long a preview may wait for the IVR (ms)",
+		   &app.cfg.ivr_deadline_ms, 100, 60000),
 };
 
 static enum ov_err start(struct ov_svc_rt *rt)
@@ -75,6 +82,11 @@ static enum ov_err start(struct ov_svc_rt *rt)
 	struct ov_bus_client_opts ro = {.urls = app.cfg.registrar_url};
 	if (ov_bus_client_new(&ro, &app.registrar) != OV_OK)
 		return OV_EUNAVAIL;
+	/* Previews carry audio: room for a long prompt in the reply. */
+	struct ov_bus_client_opts io = {.urls = app.cfg.ivr_url,
+					.max_msg = 4u << 20};
+	if (*app.cfg.ivr_url && ov_bus_client_new(&io, &app.ivr) != OV_OK)
+		return OV_EINVAL;
 	if (!admin_password_hash(&app, "no account has this password",
 				 app.dummy_hash, sizeof(app.dummy_hash)))
 		return OV_EEXHAUSTED;
@@ -86,6 +98,7 @@ static void stop(struct ov_svc_rt *rt)
 {
 	(void)rt;
 	ov_bus_client_free(app.registrar);
+	ov_bus_client_free(app.ivr);
 	ov_bus_pub_close(app.pub);
 	ov_db_pool_close(app.pool);
 }

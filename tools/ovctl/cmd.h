@@ -36,5 +36,6 @@ int ovctl_snapshot(const struct ovctl_opts *o, int argc, char **argv);
 int ovctl_mail(const struct ovctl_opts *o, int argc, char **argv);
 int ovctl_registrar(const struct ovctl_opts *o, int argc, char **argv);
 int ovctl_simulate(const struct ovctl_opts *o, int argc, char **argv);
+int ovctl_ivr(const struct ovctl_opts *o, int argc, char **argv);
 
 #endif

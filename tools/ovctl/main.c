@@ -10,6 +10,7 @@
  *   ovctl mail list --tenant ID | mail resend --tenant ID MAIL_ID
  *   ovctl registrar bindings|devices|ha1|save|rotate|presence ...
  *   ovctl simulate --tenant ID --from N --to N [--at TIME]
+ *   ovctl ivr play|render ...
  *
  * Common options: --env FILE (stack.env), --deadline-ms N.
  */
@@ -69,6 +70,15 @@ static void usage(FILE *f)
 		"        --from an outside number calls the fixed number, an\n"
 		"        extension (or \"main\") calls out; TIME is local\n"
 		"        YYYY-MM-DDTHH:MM or Unix seconds.\n"
+		"  ivr play --tenant ID --message M --call-id C --from-tag T\n"
+		"         [--version N] [--rtpengine udp:HOST:PORT] [--count "
+		"N]\n"
+		"  ivr render --tenant ID --template T [--voice male|female]\n"
+		"         [--languages it,en] [--value KEY=VALUE]... [--wav "
+		"FILE]\n"
+		"        the IVR's prompt.play (into a call through "
+		"rtpengine)\n"
+		"        and prompt.render (text, and audio into FILE).\n"
 		"\n"
 		"services: router registrar ivr admin notify\n"
 		"Service URLs come from OV_<SERVICE>_URL, else from stack.env\n"
@@ -120,6 +130,8 @@ int main(int argc, char **argv)
 		return ovctl_registrar(&o, argc - i, argv + i);
 	if (strcmp(cmd, "simulate") == 0)
 		return ovctl_simulate(&o, argc - i, argv + i);
+	if (strcmp(cmd, "ivr") == 0)
+		return ovctl_ivr(&o, argc - i, argv + i);
 	if (strcmp(cmd, "apikey") == 0)
 		return ovctl_apikey(&o, argc - i, argv + i);
 	if (strcmp(cmd, "call") == 0)
