@@ -9,6 +9,8 @@
 #   OV_ROUTER_URL       router bus URLs, comma-separated (required)
 #   OV_REGISTRAR_URL    registrar bus URLs, comma-separated (required)
 #   OV_RTPENGINE        rtpengine's ng socket, udp:HOST:PORT (required)
+#   OV_IVR_URL          IVR bus URLs, comma-separated: it plays the voice
+#                       messages (default: none; messages are skipped)
 #   OV_TRUNK_SOURCES    the carrier's addresses, "ip" or "ip:port",
 #                       comma-separated: INVITEs from them are calls to
 #                       fixed numbers; from anywhere else, devices that
@@ -17,7 +19,8 @@
 #                       (default: none; such calls get 503)
 #   OV_BUS_DEADLINE_MS  how long a worker waits for a plan (default 200)
 #   OV_PIKE_DENSITY     requests per source per 2 s before pike blocks it
-#                       (default 300)
+#                       (default 300; at most 65535: pike keeps it in 16
+#                       bits and would wrap a larger value)
 #   OV_LUA_CPATH        Lua cpath of ovbus.so (default build/lib/?.so)
 #   OV_KAMAILIO         the kamailio binary (default: kamailio on PATH)
 #
@@ -58,14 +61,16 @@ check_int OV_SIP_PORT "$PORT" 1 65535
 export OV_BUS_DEADLINE_MS=${OV_BUS_DEADLINE_MS:-200}
 check_int OV_BUS_DEADLINE_MS "$OV_BUS_DEADLINE_MS" 1 60000
 export OV_PIKE_DENSITY=${OV_PIKE_DENSITY:-300}
-check_int OV_PIKE_DENSITY "$OV_PIKE_DENSITY" 1 1000000
+check_int OV_PIKE_DENSITY "$OV_PIKE_DENSITY" 1 65535
 # Comma-separated tcp://, ipc:// or inproc:// URLs, none empty.
 url='(tcp|ipc|inproc)://[^,]+'
 [[ $OV_ROUTER_URL =~ ^$url(,$url)*$ ]] ||
 	die "OV_ROUTER_URL=\"$OV_ROUTER_URL\" is not tcp://, ipc:// or inproc:// URLs separated by commas"
 [[ $OV_REGISTRAR_URL =~ ^$url(,$url)*$ ]] ||
 	die "OV_REGISTRAR_URL=\"$OV_REGISTRAR_URL\" is not tcp://, ipc:// or inproc:// URLs separated by commas"
-export OV_ROUTER_URL OV_REGISTRAR_URL
+[[ -z ${OV_IVR_URL:-} || $OV_IVR_URL =~ ^$url(,$url)*$ ]] ||
+	die "OV_IVR_URL=\"$OV_IVR_URL\" is not tcp://, ipc:// or inproc:// URLs separated by commas"
+export OV_ROUTER_URL OV_REGISTRAR_URL OV_IVR_URL=${OV_IVR_URL:-}
 export OV_LUA_CPATH=${OV_LUA_CPATH:-$ROOT/build/lib/?.so}
 [[ $ADDR =~ ^[0-9A-Za-z.:-]+$ ]] || die "OV_SIP_ADDR=\"$ADDR\" is not an address"
 # An IPv6 address goes in brackets in a listen spec.

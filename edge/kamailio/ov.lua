@@ -39,10 +39,13 @@ local registrar_url = os.getenv("OV_REGISTRAR_URL")
 if not registrar_url or registrar_url == "" then
 	error("OV_REGISTRAR_URL is not set: the edge needs the registrar's bus URL")
 end
+-- The IVR plays the voice messages; without it they are skipped.
+local IVR_URL = os.getenv("OV_IVR_URL") or ""
 -- Stores the values only; raises on a malformed URL or deadline.
 ovbus.configure {
 	router = router_url,
 	registrar = registrar_url,
+	ivr = IVR_URL ~= "" and IVR_URL or nil,
 	deadline_ms = env_int("OV_BUS_DEADLINE_MS", 200),
 }
 
@@ -190,11 +193,101 @@ function STEPS.reject(step)
 	return "done"
 end
 
+-- rtpengine's address and port facing the caller (its from-tag), from
+-- a query of the call.
+local function caller_media()
+	if KSR.rtpengine.rtpengine_query_v("j", "$var(rtpq)") < 0 then
+		return nil
+	end
+	local q = ovbus.json(pv("$var(rtpq)") or "")
+	local tag = q and q.tags and q.tags[pv("$ft")]
+	local m = tag and tag.medias and tag.medias[1]
+	local st = m and m.streams and m.streams[1]
+	if not st or not st["local port"] then
+		return nil
+	end
+	return st["local address"] or "127.0.0.1", st["local port"]
+end
+
+-- The caller's codec for the prompt: the first of PCMA/PCMU it offered.
+local function caller_codec()
+	local body = pv("$rb") or ""
+	local pts = body:match("m=audio %d+ [%w/]+ ([%d ]+)") or ""
+	for pt in pts:gmatch("%d+") do
+		if pt == "8" then return 8, "PCMA" end
+		if pt == "0" then return 0, "PCMU" end
+	end
+	return 8, "PCMA"
+end
+
+-- 183 Session Progress with rtpengine's SDP, once per call, so the
+-- caller hears the prompt as early media and is never charged for it.
+-- Sent through tm's RPC: a reply body set on the request would stay on
+-- it and go out with the final 480 too.
+local function early_media()
+	if state_get("early") == "1" then
+		return true
+	end
+	local addr, port = caller_media()
+	if not addr then
+		return false
+	end
+	local pt, name = caller_codec()
+	local now = tostring(os.time())
+	local sdp = table.concat({
+		"v=0", "o=ovunque " .. now .. " " .. now .. " IN IP4 " .. addr,
+		"s=-", "c=IN IP4 " .. addr, "t=0 0",
+		string.format("m=audio %d RTP/AVP %d", port, pt),
+		string.format("a=rtpmap:%d %s/8000", pt, name), "a=sendrecv", "",
+	}, "\r\n")
+	local hdrs = "Contact: <sip:" .. pv("$Ri") .. ":" .. pv("$Rp") ..
+		">\r\nContent-Type: application/sdp\r\n"
+	local tid = pv("$T(id_index)") .. ":" .. pv("$T(id_label)")
+	local cmd = '{"jsonrpc":"2.0","method":"tm.reply","params":[183,' ..
+		'"Session Progress",' .. js(tid) .. "," .. js(pv("$ltt(t)")) ..
+		"," .. js(hdrs) .. "," .. js(sdp) .. '],"id":1}'
+	if KSR.jsonrpcs.execx(cmd) < 0 then
+		log("warn", "edge.early_media_failed", "call_id", pv("$ci"))
+		return false
+	end
+	state_set("early", 1)
+	return true
+end
+
+-- A voice message as early media: 183, the IVR plays it into the call,
+-- and the call waits for its length (async, no worker held), then goes
+-- on with the plan in ksr_ov_resume. Without media, an IVR or rtpengine
+-- the message is skipped: the plan still ends with its right code.
 function STEPS.announce(step, plan)
-	-- Played by the IVR (next issue); until then the plan goes on.
-	log("info", "edge.announce_skipped", "message", step.message,
-		"tenant", plan.tenant_id)
-	return "next"
+	if IVR_URL == "" or state_get("rtp") ~= "1" then
+		log("info", "edge.announce_skipped", "message", step.message,
+			"tenant", plan.tenant_id, "why", "no media or no IVR")
+		return "next"
+	end
+	if not early_media() then
+		log("warn", "edge.announce_skipped", "message", step.message,
+			"tenant", plan.tenant_id, "why", "no rtpengine session")
+		return "next"
+	end
+	local r, err, msg = ovbus.play {
+		tenant_id = plan.tenant_id,
+		version = plan.version,
+		message = step.message,
+		call_id = pv("$ci"),
+		from_tag = pv("$ft"),
+	}
+	if not r then
+		log("warn", "edge.announce_failed", "message", step.message,
+			"tenant", plan.tenant_id, "error", err, "detail", msg)
+		return "next"
+	end
+	local ms = tonumber(r.duration_ms) or 0
+	log("info", "edge.announce", "call_id", pv("$ci"), "message",
+		step.message, "ms", ms)
+	if ms <= 0 or KSR.async.ms_route("ksr_ov_resume", ms) < 0 then
+		return "next"
+	end
+	return "suspended"
 end
 
 -- Relays the branches set up by a step; arms the failure route.
@@ -287,6 +380,23 @@ local function execute(plan, phase, from)
 	log("err", "edge.plan_unfinished", "request_id", plan.request_id,
 		"phase", phase)
 	reply(500, "Server Internal Error")
+end
+
+-- After a prompt: the caller may have hung up meanwhile; else the plan
+-- goes on (ringing after welcome, the final code after the others).
+function ksr_ov_resume()
+	if KSR.tm.t_is_canceled() > 0 then
+		media_end()
+		return
+	end
+	local plan = ovbus.plan(state_get("plan") or "")
+	if not plan then
+		log("err", "edge.plan_lost", "call_id", pv("$ci"))
+		reply(500, "Server Internal Error")
+		return
+	end
+	execute(plan, state_get("phase") or "steps",
+		tonumber(state_get("next")) or 1)
 end
 
 -- failure_route: a step's branches all failed (or timed out). Counts
@@ -530,8 +640,10 @@ local function route_invite()
 
 	local first = (plan.steps or {})[1]
 	local connects = false
+	-- A call that rings, goes out or hears a message has media: it
+	-- counts against the tenant's limit and goes through rtpengine.
 	for _, s in ipairs(plan.steps or {}) do
-		if s.kind == "ring" or s.kind == "external" then
+		if s.kind ~= "reject" then
 			connects = true
 		end
 	end

@@ -355,10 +355,9 @@ def test_closed_now_is_480_without_ringing(stack, operator):
     c.apply()
     anna = c.phone("Anna", "uas.xml", limit="8s")
     try:
-        start = time.monotonic()
+        # The closed message plays (test_announce.py hears it), then 480;
+        # Anna's phone never rings.
         ok(c.call_in(expect=480))
-        # Refused at once: Anna's phone never rang.
-        assert time.monotonic() - start < 3
         anna.wait(timeout=20)
         assert "INVITE sip:" not in messages(anna)
     finally:

@@ -10,6 +10,8 @@
  *	local plan = ovbus.plan(raw)      -- again, in failure_route
  *	local cred = ovbus.ha1{auth_username = ..., realm = ...}
  *	local saved = ovbus.save{owner = ..., contact = ..., ...}
+ *	local played = ovbus.play{tenant_id = ..., message = "welcome", ...}
+ *	local t = ovbus.json(text)        -- rtpengine's query answer
  *
  * Every call fails as nil, error name, message. Requests and replies are
  * the protobuf messages of proto/router.proto and proto/registrar.proto,
@@ -30,11 +32,13 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <lauxlib.h>
 #include <lua.h>
 
 #include "bus.h"
 #include "cfg.h"
+#include "ivr.pb-c.h"
 #include "registrar.pb-c.h"
 #include "router.pb-c.h"
 
@@ -56,6 +60,7 @@ struct ovbus_peer {
 enum {
 	PEER_ROUTER,
 	PEER_REGISTRAR,
+	PEER_IVR,
 	N_PEERS
 };
 
@@ -66,7 +71,7 @@ struct ovbus_state {
 };
 
 static struct ovbus_state st = {
-	.peers = {{.name = "router"}, {.name = "registrar"}},
+	.peers = {{.name = "router"}, {.name = "registrar"}, {.name = "ivr"}},
 	.deadline_ms = OVBUS_DEADLINE_DEFAULT,
 };
 
@@ -531,6 +536,8 @@ static const struct ovbus_method methods[] = {
 	{"save", "binding.save", PEER_REGISTRAR,
 	 &ov__registrar__save_request__descriptor,
 	 &ov__registrar__save_reply__descriptor, false},
+	{"play", "prompt.play", PEER_IVR, &ov__ivr__play_request__descriptor,
+	 &ov__ivr__play_reply__descriptor, false},
 };
 
 static int l_route(lua_State *L)
@@ -546,6 +553,11 @@ static int l_ha1(lua_State *L)
 static int l_save(lua_State *L)
 {
 	return call_method(L, &methods[2]);
+}
+
+static int l_play(lua_State *L)
+{
+	return call_method(L, &methods[3]);
 }
 
 /* ovbus.plan(hex): the plan route returned, decoded again (failure_route
@@ -574,6 +586,65 @@ static int l_plan(lua_State *L)
 		return push_fail(L, OV_EINVAL, "not an ov.router.Plan");
 	push_message(L, &plan->base);
 	ov__router__plan__free_unpacked(plan, NULL);
+	return 1;
+}
+
+/* Pushes a JSON value as Lua: objects and arrays as tables (arrays
+ * from 1), numbers, strings, booleans; null as nil. Depth is bounded by
+ * jansson's parser (2048) and Lua's stack check. */
+static void push_json(lua_State *L, const json_t *j)
+{
+	luaL_checkstack(L, 3, "ovbus.json: too deep");
+	switch (json_typeof(j)) {
+	case JSON_OBJECT: {
+		const char *k;
+		json_t *v;
+		lua_createtable(L, 0, (int)json_object_size(j));
+		json_object_foreach((json_t *)j, k, v)
+		{
+			push_json(L, v);
+			lua_setfield(L, -2, k);
+		}
+		break;
+	}
+	case JSON_ARRAY:
+		lua_createtable(L, (int)json_array_size(j), 0);
+		for (size_t i = 0; i < json_array_size(j); i++) {
+			push_json(L, json_array_get(j, i));
+			lua_rawseti(L, -2, (int)i + 1);
+		}
+		break;
+	case JSON_STRING:
+		lua_pushlstring(L, json_string_value(j), json_string_length(j));
+		break;
+	case JSON_INTEGER:
+		lua_pushnumber(L, (lua_Number)json_integer_value(j));
+		break;
+	case JSON_REAL:
+		lua_pushnumber(L, json_real_value(j));
+		break;
+	case JSON_TRUE:
+	case JSON_FALSE:
+		lua_pushboolean(L, json_is_true(j));
+		break;
+	default:
+		lua_pushnil(L);
+	}
+}
+
+/* ovbus.json(text): a JSON document (rtpengine's query answer) as a Lua
+ * table, or nil, "invalid_argument", message. */
+static int l_json(lua_State *L)
+{
+	size_t len;
+	const char *text = luaL_checklstring(L, 1, &len);
+	json_error_t err;
+	json_t *j = json_loadb(text, len, 0, &err);
+
+	if (!j)
+		return push_fail(L, OV_EINVAL, err.text);
+	push_json(L, j);
+	json_decref(j);
 	return 1;
 }
 
@@ -608,7 +679,8 @@ static void configure_peer(lua_State *L, struct ovbus_peer *p, bool required)
 	lua_pop(L, 1);
 }
 
-/* ovbus.configure{router = "urls", registrar = "urls", deadline_ms = N}:
+/* ovbus.configure{router = "urls", registrar = "urls", ivr = "urls",
+ * deadline_ms = N}:
  * stores a copy; opens nothing. A bad value is a Lua error, so a broken
  * configuration stops Kamailio at start-up rather than at the first
  * call. */
@@ -620,6 +692,8 @@ static int l_configure(lua_State *L)
 	luaL_checktype(L, 1, LUA_TTABLE);
 	configure_peer(L, &st.peers[PEER_ROUTER], true);
 	configure_peer(L, &st.peers[PEER_REGISTRAR], false);
+	configure_peer(L, &st.peers[PEER_IVR], false);
+	configure_peer(L, &st.peers[PEER_IVR], false);
 	if (!field_uint(L, 1, "deadline_ms", OVBUS_DEADLINE_DEFAULT, 1,
 			OVBUS_DEADLINE_MAX, &deadline, msg, sizeof(msg)))
 		return luaL_error(L, "ovbus.configure: %s", msg);
@@ -628,9 +702,14 @@ static int l_configure(lua_State *L)
 }
 
 static const luaL_Reg ovbus_fns[] = {
-	{"configure", l_configure}, {"route", l_route},
-	{"plan", l_plan},	    {"ha1", l_ha1},
-	{"save", l_save},	    {NULL, NULL},
+	{"configure", l_configure},
+	{"route", l_route},
+	{"plan", l_plan},
+	{"ha1", l_ha1},
+	{"save", l_save},
+	{"play", l_play},
+	{"json", l_json},
+	{NULL, NULL},
 };
 
 int luaopen_ovbus(lua_State *L);
