@@ -352,12 +352,22 @@ demo() {
 		echo "stack: the demo admin's activation mail is not in $MAIL_DIR" >&2
 		return 1
 	}
+	local number more
+	number=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["number"])' <<<"$out")
+	# The company set up as its admin would: first login, two users,
+	# ringing, the closed message, apply, the users' phones (demo.py).
+	more=$(/usr/bin/python3 "$ROOT/scripts/demo.py" \
+		--api "http://127.0.0.1:${HTTP_PORT[admin]}" --mail-dir "$MAIL_DIR" \
+		--number "$number" --admin-password "$pw") || {
+		echo "stack: could not set up the demo company" >&2
+		return 1
+	}
 	{
 		echo "OV_DEMO_OPERATOR_KEY=$key"
 		echo "OV_DEMO_TENANT_ID=$id"
-		echo "OV_DEMO_NUMBER=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["number"])' <<<"$out")"
+		echo "OV_DEMO_NUMBER=$number"
 		echo "OV_DEMO_ADMIN_USERNAME=Amministratore"
-		echo "OV_DEMO_ADMIN_PASSWORD=$pw"
+		echo "$more"
 	} >"$f"
 	chmod 600 "$f"
 	cat "$f" >>"$RUN/stack.env"
@@ -393,11 +403,21 @@ EOT
 		OV_DEMO_OPERATOR_KEY=$(demo_val OV_DEMO_OPERATOR_KEY)
 		cat <<EOT
 
-  Demo tenant "Demo Srl", fixed number $OV_DEMO_NUMBER:
+  Demo tenant "Demo Srl", fixed number $OV_DEMO_NUMBER (open Monday to
+  Friday 9:00-18:00; outside those hours callers hear the closed message):
     admin login      number $OV_DEMO_NUMBER, username $OV_DEMO_ADMIN_USERNAME,
-                     temporary password $OV_DEMO_ADMIN_PASSWORD (change it at first login)
+                     password $OV_DEMO_ADMIN_PASSWORD
+    users            Mario (extension 01, password $(demo_val OV_DEMO_MARIO_PASSWORD)),
+                     Laura (extension 05, password $(demo_val OV_DEMO_LAURA_PASSWORD)),
+                     rung one after the other when someone calls the number
     operator API key $OV_DEMO_OPERATOR_KEY
     REST API         http://127.0.0.1:${HTTP_PORT[admin]}/v1/ (docs: /v1/openapi.json)
+
+  Softphones (baresip ~/.baresip/accounts lines; any SIP phone works):
+    $(demo_val OV_DEMO_MARIO_SIP)
+    $(demo_val OV_DEMO_LAURA_SIP)
+  Dial 05 from Mario to call Laura; dial the fixed number to call the
+  company (out of hours: the closed message).
 EOT
 	fi
 	cat <<EOT

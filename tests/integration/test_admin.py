@@ -544,7 +544,10 @@ def test_make_run_demo_tenant(stack):
         "number": env["OV_DEMO_NUMBER"],
         "username": env["OV_DEMO_ADMIN_USERNAME"],
         "password": env["OV_DEMO_ADMIN_PASSWORD"]})
-    assert r.status == 200 and r.json["must_change_password"] is True
+    # The demo set its company up: first login done, users with phones.
+    assert r.status == 200 and r.json["must_change_password"] is False
+    assert env["OV_DEMO_MARIO_SIP"].startswith("<sip:mario@")
+    assert "auth_pass=" in env["OV_DEMO_LAURA_SIP"]
     stack.sh("demo")
     again = open(f"{stack.run_dir}/demo.env").read()
     assert f"OV_DEMO_TENANT_ID={env['OV_DEMO_TENANT_ID']}" in again
