@@ -18,6 +18,8 @@
 #   OV_TRUNK_URI        where calls to outside numbers go, sip:HOST[:PORT]
 #                       (default: none; such calls get 503)
 #   OV_BUS_DEADLINE_MS  how long a worker waits for a plan (default 200)
+#   OV_IVR_DEADLINE_MS  how long it waits for the IVR to start a prompt
+#                       (default 1000)
 #   OV_PIKE_DENSITY     requests per source per 2 s before pike blocks it
 #                       (default 300; at most 65535: pike keeps it in 16
 #                       bits and would wrap a larger value)
@@ -60,6 +62,8 @@ export OV_TRUNK_URI=${OV_TRUNK_URI:-}
 check_int OV_SIP_PORT "$PORT" 1 65535
 export OV_BUS_DEADLINE_MS=${OV_BUS_DEADLINE_MS:-200}
 check_int OV_BUS_DEADLINE_MS "$OV_BUS_DEADLINE_MS" 1 60000
+export OV_IVR_DEADLINE_MS=${OV_IVR_DEADLINE_MS:-1000}
+check_int OV_IVR_DEADLINE_MS "$OV_IVR_DEADLINE_MS" 1 60000
 export OV_PIKE_DENSITY=${OV_PIKE_DENSITY:-300}
 check_int OV_PIKE_DENSITY "$OV_PIKE_DENSITY" 1 65535
 # Comma-separated tcp://, ipc:// or inproc:// URLs, none empty.

@@ -8,6 +8,8 @@
 -- Environment:
 --   OV_ROUTER_URL       bus URLs of the router, comma-separated (required)
 --   OV_BUS_DEADLINE_MS  how long a worker waits for a plan (default 200)
+--   OV_IVR_DEADLINE_MS  how long it waits for the IVR to start a prompt
+--                       (default 1000)
 --   OV_LUA_CPATH        where ovbus.so is, as a Lua cpath ("/x/?.so")
 --
 -- Never call Lua's os.exit here: it would end the Kamailio process.
@@ -47,6 +49,9 @@ ovbus.configure {
 	registrar = registrar_url,
 	ivr = IVR_URL ~= "" and IVR_URL or nil,
 	deadline_ms = env_int("OV_BUS_DEADLINE_MS", 200),
+	-- The IVR asks rtpengine in turn, with retries: a longer wait (the
+	-- caller, after the 183, hears silence meanwhile).
+	play_deadline_ms = env_int("OV_IVR_DEADLINE_MS", 1000),
 }
 
 -- The carrier's trunk: where its INVITEs come from ("ip" or "ip:port",

@@ -45,6 +45,7 @@
 #define OVBUS_URLS_MAX 1024
 #define OVBUS_DEADLINE_DEFAULT 200
 #define OVBUS_DEADLINE_MAX 60000
+#define OVBUS_PLAY_DEADLINE_DEFAULT 1000
 /* Longest string field of a RouteRequest we send: SIP URIs and
  * Call-IDs are far shorter in practice. */
 #define OVBUS_FIELD_MAX 1024
@@ -67,12 +68,16 @@ enum {
 struct ovbus_state {
 	struct ovbus_peer peers[N_PEERS];
 	uint32_t deadline_ms;
+	/* The IVR's play goes on to rtpengine (with its own retries): it
+	 * gets a deadline of its own. */
+	uint32_t play_deadline_ms;
 	unsigned long seq; /* request ids: "edge-<pid>-<seq>" */
 };
 
 static struct ovbus_state st = {
 	.peers = {{.name = "router"}, {.name = "registrar"}, {.name = "ivr"}},
 	.deadline_ms = OVBUS_DEADLINE_DEFAULT,
+	.play_deadline_ms = OVBUS_PLAY_DEADLINE_DEFAULT,
 };
 
 /* ---- the client, per process ---- */
@@ -483,7 +488,8 @@ static int call_method(lua_State *L, const struct ovbus_method *m)
 	call.method = m->method;
 	call.tenant_id = tenant;
 	call.request_id = rid;
-	call.deadline_ms = st.deadline_ms;
+	call.deadline_ms =
+		m->peer == PEER_IVR ? st.play_deadline_ms : st.deadline_ms;
 	call.body = body;
 	call.body_len = body_len;
 	e = ov_bus_client_call(c, &call, &res);
@@ -680,7 +686,7 @@ static void configure_peer(lua_State *L, struct ovbus_peer *p, bool required)
 }
 
 /* ovbus.configure{router = "urls", registrar = "urls", ivr = "urls",
- * deadline_ms = N}:
+ * deadline_ms = N, play_deadline_ms = N}:
  * stores a copy; opens nothing. A bad value is a Lua error, so a broken
  * configuration stops Kamailio at start-up rather than at the first
  * call. */
@@ -698,18 +704,18 @@ static int l_configure(lua_State *L)
 			OVBUS_DEADLINE_MAX, &deadline, msg, sizeof(msg)))
 		return luaL_error(L, "ovbus.configure: %s", msg);
 	st.deadline_ms = deadline;
+	if (!field_uint(L, 1, "play_deadline_ms", OVBUS_PLAY_DEADLINE_DEFAULT,
+			1, OVBUS_DEADLINE_MAX, &deadline, msg, sizeof(msg)))
+		return luaL_error(L, "ovbus.configure: %s", msg);
+	st.play_deadline_ms = deadline;
 	return 0;
 }
 
 static const luaL_Reg ovbus_fns[] = {
-	{"configure", l_configure},
-	{"route", l_route},
-	{"plan", l_plan},
-	{"ha1", l_ha1},
-	{"save", l_save},
-	{"play", l_play},
-	{"json", l_json},
-	{NULL, NULL},
+	{"configure", l_configure}, {"route", l_route},
+	{"plan", l_plan},	    {"ha1", l_ha1},
+	{"save", l_save},	    {"play", l_play},
+	{"json", l_json},	    {NULL, NULL},
 };
 
 int luaopen_ovbus(lua_State *L);
