@@ -20,6 +20,7 @@ BENCHES=(
 	"sip|/usr/bin/python3 bench/sip/bench.py"
 	"notify|/usr/bin/python3 bench/notify/bench.py"
 	"ivr|/usr/bin/python3 bench/ivr/bench.py"
+	"ivr-announce|/usr/bin/python3 bench/ivr/announce.py"
 )
 
 failed=()
