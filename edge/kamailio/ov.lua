@@ -336,6 +336,7 @@ end
 function STEPS.external(step, plan)
 	if TRUNK_HOST == "" then
 		log("err", "edge.no_trunk", "call_id", pv("$ci"))
+		media_end()
 		reply(503, "Service Unavailable")
 		return "done"
 	end
