@@ -924,7 +924,16 @@ struct ov_bus_pub {
 struct ov_bus_sub {
 	nng_socket sock;
 	size_t max_msg;
+	atomic_uint connects; /* publishers connected so far, reconnects too */
 };
+
+static void sub_pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct ov_bus_sub *s = arg;
+	(void)p;
+	(void)ev;
+	atomic_fetch_add(&s->connects, 1);
+}
 
 static enum ov_err pub_listen(const char *url, void *arg)
 {
@@ -1018,6 +1027,7 @@ enum ov_err ov_bus_sub_open(const char *urls, const char *const *topics,
 				   strlen(topics[i]) + 1) != 0)
 			goto fail;
 	}
+	nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_POST, sub_pipe_added, s);
 	if ((e = ov_cfg_each_url(urls, sub_dial, &s->sock)) != OV_OK)
 		goto fail;
 	*out = s;
@@ -1059,6 +1069,11 @@ enum ov_err ov_bus_sub_recv(struct ov_bus_sub *s, unsigned timeout_ms,
 	memcpy(*data, nul + 1, *len);
 	nng_msg_free(m);
 	return OV_OK;
+}
+
+unsigned ov_bus_sub_connects(struct ov_bus_sub *s)
+{
+	return atomic_load(&s->connects);
 }
 
 void ov_bus_sub_close(struct ov_bus_sub *s)

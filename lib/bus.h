@@ -153,6 +153,11 @@ enum ov_err ov_bus_sub_open(const char *urls, const char *const *topics,
 enum ov_err ov_bus_sub_recv(struct ov_bus_sub *s, unsigned timeout_ms,
 			    char *topic, size_t topic_size, uint8_t **data,
 			    size_t *len);
+/* How many times a publisher connected (first connections and
+ * reconnections): events sent while a publisher was away are lost, so
+ * a subscriber that caches what events invalidate drops its cache when
+ * this changes. */
+unsigned ov_bus_sub_connects(struct ov_bus_sub *s);
 void ov_bus_sub_close(struct ov_bus_sub *s);
 
 /* Packs msg into a malloc'd buffer. */

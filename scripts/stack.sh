@@ -87,6 +87,7 @@ write_env() {
 			echo "OV_${u}_HTTP=http://127.0.0.1:${HTTP_PORT[$s]}"
 		done
 		echo "OV_ADMIN_EVENTS_URL=$(bus_url admin-events)"
+		echo "OV_REGISTRAR_EVENTS_URL=$(bus_url registrar-events)"
 	} >"$f.tmp"
 	mv "$f.tmp" "$f"
 }
@@ -189,6 +190,7 @@ start_service() {
 		OV_HTTP_PORT="${HTTP_PORT[$s]}" OV_HTTP_ADDR=127.0.0.1)
 	case $s in
 	registrar) envs+=(OV_DB_URL="$DB_URL"
+		OV_REGISTRAR_EVENTS_URL="$(bus_url registrar-events)"
 		OV_SIP_SECRET_KEY="$(sip_secret_key)") ;;
 	notify) envs+=(OV_DB_URL="$DB_URL"
 		OV_SMTP_URL="smtp://127.0.0.1:$SMTP_PORT") ;;
@@ -203,7 +205,8 @@ start_service() {
 		OV_IVR_CACHE_DIR="$RUN/prompts") ;;
 	router) envs+=(OV_ADMIN_URL="$(bus_url admin)"
 		OV_ADMIN_EVENTS_URL="$(bus_url admin-events)"
-		OV_REGISTRAR_URL="$(bus_url registrar)") ;;
+		OV_REGISTRAR_URL="$(bus_url registrar)"
+		OV_REGISTRAR_EVENTS_URL="$(bus_url registrar-events)") ;;
 	esac
 	spawn "$s" env "${envs[@]}" "$BIN/ov-$s"
 	wait_for "$s" 30 python3 "$ROOT/scripts/probe.py" http \

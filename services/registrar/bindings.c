@@ -329,6 +329,17 @@ static enum ov_err save_tx(struct save *s, struct contact_list *l,
 	return e;
 }
 
+/* Did who is reachable change (not just an expiry extended)? */
+static bool save_changed(const struct save *s)
+{
+	if (s->removed || s->dropped || s->more)
+		return true;
+	for (size_t i = 0; i < s->n_ev; i++)
+		if (s->ev[i].fresh)
+			return true;
+	return false;
+}
+
 enum ov_err registrar_save(const struct ov_bus_req *req,
 			   struct ov_bus_reply *rep, void *arg)
 {
@@ -378,6 +389,8 @@ enum ov_err registrar_save(const struct ov_bus_req *req,
 	e = save_tx(s, l, rep);
 	ov_db_release(app->pool, s->db);
 	if (e == OV_OK) {
+		if (save_changed(s))
+			registrar_reach_publish(app, req->tenant_id, in->owner);
 		log_events(s);
 		ov_counter_add(app->m.saved, s->saved);
 		ov_counter_add(app->m.removed, s->removed);

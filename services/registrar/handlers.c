@@ -342,6 +342,7 @@ static enum ov_err rotate(const struct ov_bus_req *req,
 		ov_bus_fail(rep, e, "database");
 		goto out;
 	}
+	registrar_reach_publish(app, req->tenant_id, in->owner);
 	e = ov_bus_reply_pack(rep, &out.base);
 	ov_counter_add(app->m.rotated, 1);
 	ov_logc_info(&req->log, "credentials.rotated",
@@ -443,6 +444,7 @@ static enum ov_err presence(const struct ov_bus_req *req,
 		ov_bus_fail(rep, e, "database");
 		goto out;
 	}
+	registrar_reach_publish(app, req->tenant_id, in->owner);
 	ov_logc_info(&req->log, "presence.set", OV_LS("owner", in->owner),
 		     OV_LS("presence", in->presence));
 out:

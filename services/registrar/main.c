@@ -45,6 +45,10 @@ static const struct ov_cfg_var vars[] = {
 		   &app.cfg.sweep_s, 1, 3600),
 	OV_CFG_INT("OV_REGISTRAR_DB_POOL", "8", "database connections",
 		   &app.cfg.db_pool, 1, 64),
+	OV_CFG_STR("OV_REGISTRAR_EVENTS_URL", "",
+		   "PUB URLs where reach.changed events go out (the routers "
+		   "cache reachability until one comes); \"\" = none",
+		   &app.cfg.events_url),
 };
 
 static void metrics_init(struct registrar_metrics *m)
@@ -99,6 +103,12 @@ static enum ov_err start(struct ov_svc_rt *rt)
 	app.rules.max = (uint32_t)c->max_expires;
 	app.rules.def = (uint32_t)c->default_expires;
 	metrics_init(&app.m);
+	if (registrar_events_open(&app) != OV_OK) {
+		ov_log_error("registrar.config_invalid",
+			     OV_LS("why", "OV_REGISTRAR_EVENTS_URL cannot be "
+					  "listened on"));
+		return OV_EINVAL;
+	}
 	app.pool = ov_db_pool_open(rt->cfg.db_url, (size_t)c->db_pool,
 				   registrar_stmts, registrar_n_stmts);
 	if (!app.pool)
@@ -113,6 +123,7 @@ static void stop(struct ov_svc_rt *rt)
 	registrar_sweep_stop(&app);
 	ov_db_pool_close(app.pool);
 	app.pool = NULL;
+	registrar_events_close(&app);
 	sodium_memzero(app.key, sizeof(app.key));
 }
 

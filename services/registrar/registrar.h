@@ -27,6 +27,7 @@ struct registrar_cfg {
 	int default_expires;
 	int sweep_s;
 	int db_pool;
+	const char *events_url; /* OV_REGISTRAR_EVENTS_URL: "" = none */
 };
 
 struct registrar_metrics {
@@ -48,6 +49,7 @@ struct registrar {
 	uint8_t key[CREDS_KEY_BYTES];
 	struct ov_db_pool *pool;
 	struct registrar_metrics m;
+	struct ov_bus_pub *pub; /* reach.changed events; NULL: none */
 	/* the sweeper */
 	pthread_t sweeper;
 	bool sweeper_running;
@@ -80,6 +82,15 @@ enum ov_err registrar_sweep_start(struct registrar *app);
 void registrar_sweep_stop(struct registrar *app);
 /* One round: deletes what has expired; returns how many went. */
 long registrar_sweep_once(struct registrar *app);
+
+/* The PUB socket of reach.changed events (events.c); none when
+ * cfg.events_url is empty. */
+enum ov_err registrar_events_open(struct registrar *app);
+void registrar_events_close(struct registrar *app);
+/* Tells subscribers (the routers) that who is reachable in the tenant
+ * may have changed; owner may be NULL (any owner). Never blocks. */
+void registrar_reach_publish(struct registrar *app, const char *tenant_id,
+			     const char *owner);
 
 /* Live bindings of every tenant; -1 when the database cannot say. */
 long long registrar_live_bindings(struct registrar *app);

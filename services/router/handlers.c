@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "plan.h"
+#include "reach.h"
 #include "sync.h"
 #include "tenants.h"
 
@@ -16,9 +17,11 @@ static atomic_uint_fast64_t plans;
 
 /* Presence and bindings of the tenant's owners, from the registrar;
  * NULL when it could not be asked (decide() then counts everybody as
- * unreachable: the call goes where an unreachable call goes). */
-static Ov__Registrar__ContactsReply *reach_get(const char *tenant_id,
-					       const char *request_id)
+ * unreachable: the call goes where an unreachable call goes). The
+ * reachability cache (reach.c) calls it on a miss. */
+Ov__Registrar__ContactsReply *router_contacts_get(const char *tenant_id,
+						  const char *request_id,
+						  void *arg)
 {
 	Ov__Registrar__ContactsRequest in =
 		OV__REGISTRAR__CONTACTS_REQUEST__INIT;
@@ -26,6 +29,7 @@ static Ov__Registrar__ContactsReply *reach_get(const char *tenant_id,
 	Ov__Registrar__ContactsReply *out = NULL;
 	uint8_t *body = NULL;
 	size_t len = 0;
+	(void)arg;
 
 	if (ov_pb_pack(&in.base, &body, &len) != OV_OK)
 		return NULL;
@@ -84,12 +88,11 @@ static enum ov_err decide(const struct ov_bus_req *req,
 	} else {
 		tn = router_table_by_number(t, call->to_user);
 	}
-	Ov__Registrar__ContactsReply *reach = NULL;
+	struct router_reach *reach = NULL;
 	if (needs_reach(tn, call))
-		reach = reach_get(tn->snap->tenant_id, req->request_id);
-	router_decide(tn, call, reach, now, p);
-	if (reach)
-		ov__registrar__contacts_reply__free_unpacked(reach, NULL);
+		reach = router_reach_get(tn->snap->tenant_id, req->request_id);
+	router_decide(tn, call, router_reach_reply(reach), now, p);
+	router_reach_release(reach);
 	router_table_release(t);
 	atomic_fetch_add(&plans, 1);
 	/* No step at all: decide() could not allocate even a reject. */

@@ -1,5 +1,6 @@
 /* ov-router: decides a plan for every new call. */
 #include "handlers.h"
+#include "reach.h"
 #include "svc.h"
 #include "sync.h"
 #include "tenants.h"
@@ -20,6 +21,14 @@ static const struct ov_cfg_var vars[] = {
 	OV_CFG_INT("OV_ROUTER_REACH_MS", "80",
 		   "deadline of the registrar's answer per call (ms)",
 		   &router.cfg.reach_ms, 5, 10000),
+	OV_CFG_STR("OV_REGISTRAR_EVENTS_URL", "",
+		   "registrar's PUB sockets (reach.changed), comma-separated; "
+		   "\"\" = no reachability cache, every call asks",
+		   &router.cfg.registrar_events_url),
+	OV_CFG_INT("OV_ROUTER_REACH_TTL_MS", "30000",
+		   "longest a tenant's cached reachability is used without "
+		   "an event (ms); 0 = no cache",
+		   &router.cfg.reach_ttl_ms, 0, 600000),
 };
 
 static enum ov_err start(struct ov_svc_rt *rt)
@@ -33,7 +42,19 @@ static enum ov_err start(struct ov_svc_rt *rt)
 	};
 	(void)rt;
 
+	struct router_reach_cfg rc = {
+		.fetch = router_contacts_get,
+		.events_url = router.cfg.registrar_events_url,
+		/* Without events nothing would tell a cached entry is
+		 * wrong: no cache. */
+		.ttl_ms = router.cfg.registrar_events_url[0]
+				  ? (unsigned)router.cfg.reach_ttl_ms
+				  : 0,
+	};
+
 	if (ov_bus_client_new(&co, &router.registrar) != OV_OK)
+		return OV_EINVAL;
+	if (router_reach_start(&rc) != 0)
 		return OV_EINVAL;
 	return router_sync_start(&sc);
 }
@@ -42,6 +63,7 @@ static void stop(struct ov_svc_rt *rt)
 {
 	(void)rt;
 	router_sync_stop();
+	router_reach_stop();
 	ov_bus_client_free(router.registrar);
 	router_table_clear();
 }

@@ -264,6 +264,29 @@ def test_two_devices_of_one_user_both_ring(stack, company):
                    port=port, expect=200)
 
 
+def test_the_next_call_sees_a_registration_at_once(stack, operator):
+    """The router caches who is reachable; the registrar's reach.changed
+    event makes the very next call see a phone that came or went."""
+    def lookups(result):
+        return stack.metric("router", "ov_router_reach_lookups_total",
+                            f'result="{result}"') or 0
+    c = Company(stack, operator, [("Anna Neri", "Anna", "01")])
+    c.ringing("sequential", ["Anna"])
+    c.apply()
+    hits = lookups("hit")
+    ok(c.call_in(expect=480))
+    ok(c.call_in(expect=480))  # nothing changed: from the cache
+    assert lookups("hit") > hits
+    phone = c.phone("Anna")
+    try:
+        ok(c.call_in())
+        assert finish(phone)[0] == 0
+    finally:
+        phone.kill()
+    ok(c.register("Anna", c.users["Anna"]["port"], expires=0))
+    ok(c.call_in(expect=480))
+
+
 def test_unregistered_user_is_480(stack, operator):
     c = Company(stack, operator, [("Anna Neri", "Anna", "01"),
                                   ("Bruno Blu", "Bruno", "02")])
