@@ -68,7 +68,8 @@ local TRUNK_HOST = TRUNK_URI:gsub("^sips?:", "")
 
 -- Benchmarks only (bench/sip): the baseline this edge is measured
 -- against, the same Kamailio without the bus. With OV_BENCH_STATIC_URI
--- every INVITE is relayed there (media still through rtpengine); with
+-- every INVITE runs a fixed plan ringing that URI, through the same
+-- steps as a planned call (dialog, display, rtpengine); with
 -- OV_BENCH_STATIC_HA1 a REGISTER is checked against that one HA1 and
 -- answered 200 without storing anything.
 local BENCH_URI = os.getenv("OV_BENCH_STATIC_URI") or ""
@@ -510,18 +511,20 @@ local function bench_register()
 	reply(200, "OK", "Contact: " .. (pv("$hdr(Contact)") or ""))
 end
 
--- The benchmark baseline of a call: one static destination, no plan.
-local function bench_invite()
-	if KSR.tm.t_newtran() <= 0 then
-		return
-	end
-	KSR.rr.record_route()
-	if KSR.textops.has_body_type("application/sdp") > 0 and
-		KSR.rtpengine.rtpengine_offer(RTP_FLAGS) > 0 then
-		state_set("rtp", 1)
-	end
-	KSR.pv.sets("$du", BENCH_URI)
-	relay()
+-- The benchmark baseline of a call: the same handling as a call the
+-- router planned (dialog and the tenant's profile, display, record-route,
+-- rtpengine, a ring step with its timer and failure route), with a fixed
+-- plan instead of the bus: "the same Kamailio with a static route".
+local function bench_plan()
+	return {
+		request_id = "bench",
+		tenant_id = "bench",
+		max_calls = 100000,
+		caller_user = pv("$fU"),
+		caller_display = EXTERNAL_DISPLAY,
+		steps = {{kind = "ring", member = "bench", timeout_s = 15,
+			targets = {{uri = BENCH_URI}}}},
+	}
 end
 
 local function route_register()
@@ -580,12 +583,11 @@ local function route_register()
 	reply(200, "OK", unpack(hdrs))
 end
 
+local start_plan
+
 -- A new call: from the trunk (someone called a fixed number) or from an
 -- authenticated device. Ask the router for its plan and run it.
 local function route_invite()
-	if BENCH_URI ~= "" then
-		return bench_invite()
-	end
 	local src = pv("$si")
 	local from_trunk = TRUNK_SOURCES[src] or
 		TRUNK_SOURCES[src .. ":" .. pv("$sp")]
@@ -614,6 +616,9 @@ local function route_invite()
 		return
 	end
 
+	if BENCH_URI ~= "" then
+		return start_plan(bench_plan(), "", cred)
+	end
 	local call_id = pv("$ci")
 	local plan, raw_or_err, msg = ovbus.route {
 		call_id = call_id,
@@ -640,7 +645,14 @@ local function route_invite()
 			"Retry-After: " .. RETRY_AFTER)
 		return
 	end
-	state_set("plan", raw_or_err)
+	start_plan(plan, raw_or_err, cred)
+end
+
+-- A new call's plan: kept for failure_route (raw: its bytes in hex),
+-- counted against the tenant's limit, the caller shown as the plan says,
+-- media anchored, then its first step.
+function start_plan(plan, raw, cred)
+	state_set("plan", raw)
 	state_set("busy", 0)
 	state_set("other", 0)
 
