@@ -142,6 +142,20 @@ void config_ringing_put(struct admin_req *r);
 void config_forwarding_put(struct admin_req *r);
 void config_message_put(struct admin_req *r);
 void config_apply(struct admin_req *r);
+/* In r's transaction: a new version of the tenant's latest applied
+ * configuration in `state` ("suspended", "active", "deleted": then
+ * without people, messages or settings), so the router and the IVR
+ * learn it as they learn an apply. Nothing when the tenant never
+ * applied or is in that state already (out->seq stays 0). After the
+ * commit, config_restated() publishes it. */
+struct config_version {
+	uint32_t version;
+	uint64_t seq; /* 0: none was written */
+};
+enum ov_err config_restate(struct admin_req *r, const char *tenant_id,
+			   const char *state, struct config_version *out);
+void config_restated(struct admin_req *r, const char *tenant_id,
+		     const struct config_version *v);
 /* GET /v1/messages/{kind}/preview through the IVR (preview.c). */
 void config_message_preview(struct admin_req *r);
 
@@ -157,6 +171,9 @@ bool admin_sip_presence(struct admin_req *r, const char *presence);
 /* New SIP secrets for a user whose password changed or who left: the
  * old ones stop working. After the commit; a registrar that cannot be
  * asked is logged (sip.rotate_failed), not the caller's problem. */
+/* After a tenant's deletion: the registrar drops its credentials,
+ * bindings and presence (a failure is logged). */
+void admin_sip_forget_tenant(struct admin_req *r, const char *tenant_id);
 void admin_sip_rotate(struct admin_req *r, const char *tenant_id,
 		      const char *user_id);
 

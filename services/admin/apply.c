@@ -207,13 +207,14 @@ static enum ov_err activate(struct admin_req *r, const char *id,
 	return e;
 }
 
-static void publish(struct admin_req *r, uint32_t version, uint64_t seq)
+static void publish(struct admin_req *r, const char *tenant_id,
+		    uint32_t version, uint64_t seq)
 {
 	Ov__Admin__ConfigApplied ev = OV__ADMIN__CONFIG_APPLIED__INIT;
 	uint8_t *buf;
 	size_t len;
 
-	ev.tenant_id = r->tenant_id;
+	ev.tenant_id = (char *)tenant_id;
 	ev.version = version;
 	ev.seq = seq;
 	if (ov_pb_pack(&ev.base, &buf, &len) != OV_OK)
@@ -221,8 +222,60 @@ static void publish(struct admin_req *r, uint32_t version, uint64_t seq)
 	/* PUB can drop; subscribers also poll snapshot.changes. */
 	if (ov_bus_publish(r->app->pub, "config.applied", buf, len) != OV_OK)
 		ov_log_warn("apply.publish_failed",
-			    OV_LS("tenant", r->tenant_id));
+			    OV_LS("tenant", tenant_id));
 	free(buf);
+}
+
+/* The document as stored (malloc'd) and its SHA-256 in hex. Sorted
+ * keys: the same settings always give the same digest. */
+static char *doc_dump(const json_t *doc, char digest[65])
+{
+	unsigned char h[32];
+	char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+
+	if (text) {
+		crypto_hash_sha256(h, (unsigned char *)text, strlen(text));
+		sodium_bin2hex(digest, 65, h, sizeof(h));
+	}
+	return text;
+}
+
+/* Writes version `version` of the tenant: doc as a snapshot and as
+ * text (digest: its SHA-256 in hex), in r's transaction; *seq gets its
+ * global sequence number. */
+static enum ov_err version_write(struct admin_req *r, const char *tenant_id,
+				 const json_t *doc, const char *doc_text,
+				 const char *digest, uint32_t version,
+				 uint64_t *seq)
+{
+	PGresult *res = NULL;
+	uint8_t *snap = NULL;
+	size_t snap_len = 0;
+	char *snap_hex = NULL, vtext[16];
+	enum ov_err e = snapshot_pack(doc, tenant_id, version,
+				      (int64_t)time(NULL), &snap, &snap_len);
+
+	if (e != OV_OK)
+		return e;
+	snap_hex = malloc(2 * snap_len + 3);
+	if (!snap_hex) {
+		free(snap);
+		return OV_EEXHAUSTED;
+	}
+	snap_hex[0] = '\\';
+	snap_hex[1] = 'x';
+	sodium_bin2hex(snap_hex + 2, 2 * snap_len + 1, snap, snap_len);
+	snprintf(vtext, sizeof(vtext), "%u", version);
+	/* An operator (suspend, delete) is nobody of the tenant. */
+	const char *pv[] = {tenant_id, vtext,  snap_hex,
+			    doc_text,  digest, r->user_id[0] ? r->user_id : NULL};
+	e = ov_db_exec(r->db, "version_insert", 6, pv, &res);
+	if (e == OV_OK)
+		*seq = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	free(snap_hex);
+	free(snap);
+	return e;
 }
 
 void config_apply(struct admin_req *r)
@@ -230,10 +283,7 @@ void config_apply(struct admin_req *r)
 	struct apply_ctx a = {.r = r};
 	PGresult *res = NULL;
 	json_t *old = NULL;
-	uint8_t *snap = NULL;
-	size_t snap_len = 0;
-	char digest[65], *doc_text = NULL, *snap_hex = NULL;
-	unsigned char h[32];
+	char digest[65], *doc_text = NULL;
 	uint32_t version = 1;
 	uint64_t seq = 0;
 	enum ov_err e = ov_db_begin(r->db);
@@ -247,16 +297,10 @@ void config_apply(struct admin_req *r)
 	}
 	if (e != OV_OK)
 		goto fail;
-	size_t doc_len;
-	/* Sorted keys: the same settings always give the same digest. */
-	doc_text = json_dumps(a.doc, JSON_COMPACT | JSON_SORT_KEYS);
-	if (!doc_text) {
+	if (!(doc_text = doc_dump(a.doc, digest))) {
 		e = OV_EEXHAUSTED;
 		goto fail;
 	}
-	doc_len = strlen(doc_text);
-	crypto_hash_sha256(h, (unsigned char *)doc_text, doc_len);
-	sodium_bin2hex(digest, sizeof(digest), h, sizeof(h));
 
 	const char *p[] = {r->tenant_id};
 	if ((e = ov_db_exec(r->db, "version_latest", 1, p, &res)) != OV_OK)
@@ -291,27 +335,11 @@ void config_apply(struct admin_req *r)
 		if (e != OV_OK)
 			goto fail;
 	}
-	int64_t now = (int64_t)time(NULL);
-	if ((e = snapshot_pack(a.doc, r->tenant_id, version, now, &snap,
-			       &snap_len)) != OV_OK)
+	if ((e = version_write(r, r->tenant_id, a.doc, doc_text, digest,
+			       version, &seq)) != OV_OK)
 		goto fail;
-	snap_hex = malloc(2 * snap_len + 3);
-	if (!snap_hex) {
-		e = OV_EEXHAUSTED;
-		goto fail;
-	}
-	snap_hex[0] = '\\';
-	snap_hex[1] = 'x';
-	sodium_bin2hex(snap_hex + 2, 2 * snap_len + 1, snap, snap_len);
 	char vtext[16];
 	snprintf(vtext, sizeof(vtext), "%u", version);
-	const char *pv[] = {r->tenant_id, vtext,  snap_hex,
-			    doc_text,	  digest, r->user_id};
-	if ((e = ov_db_exec(r->db, "version_insert", 6, pv, &res)) != OV_OK)
-		goto fail;
-	seq = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
-	res = NULL;
 	json_t *diff = snapshot_diff(old, a.doc);
 	e = admin_audit(
 		r, r->tenant_id, "config.apply", vtext,
@@ -322,7 +350,7 @@ void config_apply(struct admin_req *r)
 		json_decref(diff);
 		goto fail;
 	}
-	publish(r, version, seq);
+	publish(r, r->tenant_id, version, seq);
 	ov_log_info("apply.done", OV_LS("tenant", r->tenant_id),
 		    OV_LI("version", version),
 		    OV_LI("activated", (long long)json_array_size(a.activate)));
@@ -340,6 +368,69 @@ done:
 	json_decref(a.doc);
 	json_decref(a.activate);
 	free(doc_text);
-	free(snap_hex);
-	free(snap);
+}
+
+/* Keys of a deleted tenant's last version: what routing needs to know
+ * the number is gone; nobody's name or address. */
+static const char *const deleted_keeps[] = {"number", "timezone",
+					    "sip_domain", "language"};
+
+enum ov_err config_restate(struct admin_req *r, const char *tenant_id,
+			   const char *state, struct config_version *out)
+{
+	PGresult *res = NULL;
+	json_t *doc = NULL;
+	char digest[65], *text = NULL;
+	uint64_t seq = 0;
+	const char *p[] = {tenant_id};
+	enum ov_err e = ov_db_exec(r->db, "version_latest", 1, p, &res);
+
+	if (e != OV_OK || PQntuples(res) == 0)
+		goto out; /* never applied: nothing routes to it */
+	uint32_t version = (uint32_t)strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+	json_t *old = col(res, 0, 2);
+	if (!old) {
+		e = OV_EINTERNAL;
+		goto out;
+	}
+	if (strcmp(state, "deleted") == 0) {
+		doc = json_object();
+		for (size_t i = 0; i < 4; i++)
+			json_object_set(doc, deleted_keeps[i],
+					json_object_get(old, deleted_keeps[i]));
+		json_decref(old);
+	} else {
+		doc = old;
+	}
+	if (strcmp(state, "active") == 0)
+		json_object_del(doc, "state");
+	else
+		json_object_set_new(doc, "state", json_string(state));
+	if (!(text = doc_dump(doc, digest))) {
+		e = OV_EEXHAUSTED;
+		goto out;
+	}
+	if (strcmp(PQgetvalue(res, 0, 1), digest) == 0)
+		goto out; /* already so */
+	version++;
+	if ((e = version_write(r, tenant_id, doc, text, digest, version,
+			       &seq)) != OV_OK)
+		goto out;
+	out->version = version;
+	out->seq = seq;
+out:
+	PQclear(res);
+	json_decref(doc);
+	free(text);
+	return e;
+}
+
+void config_restated(struct admin_req *r, const char *tenant_id,
+		     const struct config_version *v)
+{
+	if (!v->seq)
+		return;
+	publish(r, tenant_id, v->version, v->seq);
+	ov_log_info("apply.restated", OV_LS("tenant", tenant_id),
+		    OV_LI("version", v->version));
 }

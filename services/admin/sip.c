@@ -286,3 +286,30 @@ void admin_sip_rotate(struct admin_req *r, const char *tenant_id,
 	if (out)
 		ov__registrar__rotate_reply__free_unpacked(out, NULL);
 }
+
+void admin_sip_forget_tenant(struct admin_req *r, const char *tenant_id)
+{
+	Ov__Registrar__ForgetRequest in = OV__REGISTRAR__FORGET_REQUEST__INIT;
+	Ov__Registrar__ForgetReply *out = NULL;
+	struct ov_log_ctx ctx = {tenant_id, NULL};
+	struct ov_bus_result res;
+
+	enum ov_err e = call(r, tenant_id, "tenant.forget", &in.base, &res);
+	if (e != OV_OK) {
+		/* The tenant is deleted all the same and its phones can no
+		 * longer call (the router refuses them); `ovctl registrar
+		 * forget --tenant T` finishes the job. */
+		ov_logc_warn(&ctx, "sip.forget_failed",
+			     OV_LS("error", ov_err_name(e)),
+			     OV_LS("message", res.message));
+		return;
+	}
+	out = ov__registrar__forget_reply__unpack(NULL, res.body_len,
+						  res.body);
+	ov_bus_result_free(&res);
+	ov_logc_info(&ctx, "sip.forgotten",
+		     OV_LI("devices", out ? out->devices : 0),
+		     OV_LI("bindings_removed", out ? out->bindings_removed : 0));
+	if (out)
+		ov__registrar__forget_reply__free_unpacked(out, NULL);
+}

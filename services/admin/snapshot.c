@@ -155,6 +155,12 @@ enum ov_err snapshot_pack(const json_t *doc, const char *tenant_id,
 	s.allow_premium = json_is_true(json_object_get(doc, "allow_premium"));
 	s.max_calls =
 		(uint32_t)json_integer_value(json_object_get(doc, "max_calls"));
+	const char *state = str(doc, "state");
+	s.state = strcmp(state, "suspended") == 0
+			  ? OV__ADMIN__SNAPSHOT__STATE__SUSPENDED
+		  : strcmp(state, "deleted") == 0
+			  ? OV__ADMIN__SNAPSHOT__STATE__DELETED
+			  : OV__ADMIN__SNAPSHOT__STATE__ACTIVE;
 
 	p.users = calloc(nu + 1, sizeof(*p.users));
 	p.user_ptrs = calloc(nu + 1, sizeof(*p.user_ptrs));

@@ -309,6 +309,7 @@ static void set_state(struct admin_req *r, const char *from, const char *to,
 {
 	const char *id = path_id(r);
 	PGresult *res = NULL;
+	struct config_version v = {0};
 
 	if (!id)
 		return;
@@ -335,11 +336,14 @@ static void set_state(struct admin_req *r, const char *from, const char *to,
 				   "the tenant is not %s", from);
 		return;
 	}
+	/* Routing learns it as a new version of the configuration. */
+	e = config_restate(r, id, to, &v);
 	e = admin_end_tx(r, e, id, action, id, NULL);
 	if (e != OV_OK) {
 		admin_fail_store(r, e, "tenant");
 		return;
 	}
+	config_restated(r, id, &v);
 	reply_tenant(r, 200, id);
 }
 
@@ -357,6 +361,7 @@ void tenants_delete(struct admin_req *r)
 {
 	const char *id = path_id(r);
 	PGresult *res = NULL;
+	struct config_version v = {0};
 
 	if (!id)
 		return;
@@ -373,11 +378,15 @@ void tenants_delete(struct admin_req *r)
 	if (e == OV_OK && PQntuples(res) == 0)
 		e = OV_ENOTFOUND;
 	PQclear(res);
+	if (e == OV_OK)
+		e = config_restate(r, id, "deleted", &v);
 	e = admin_end_tx(r, e, id, "tenant.delete", id, NULL);
 	if (e != OV_OK) {
 		admin_fail_store(r, e, "tenant");
 		return;
 	}
+	config_restated(r, id, &v);
+	admin_sip_forget_tenant(r, id);
 	ov_log_info("tenant.deleted", OV_LS("tenant", id));
 	ov_http_reply(r->res, 204, "application/json", NULL, 0);
 }

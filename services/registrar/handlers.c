@@ -452,6 +452,39 @@ out:
 	return e;
 }
 
+/* tenant.forget: after admin deleted the tenant, nothing of it may log
+ * in or be rung. */
+static enum ov_err forget(const struct ov_bus_req *req,
+			  struct ov_bus_reply *rep, void *arg)
+{
+	struct ov_svc_rt *rt = arg;
+	struct registrar *app = rt->state;
+	Ov__Registrar__ForgetReply out = OV__REGISTRAR__FORGET_REPLY__INIT;
+	PGresult *res = NULL;
+
+	if (!creds_uuid_ok(req->tenant_id))
+		return ov_bus_fail(rep, OV_EINVAL, "tenant_id is required");
+	struct ov_db *db = registrar_db(app, req->deadline_ms);
+	if (!db)
+		return ov_bus_fail(rep, OV_EUNAVAIL, "database busy");
+	const char *p[] = {req->tenant_id};
+	enum ov_err e = ov_db_exec(db, "tenant_forget", 1, p, &res);
+	ov_db_release(app->pool, db);
+	if (e != OV_OK) {
+		PQclear(res);
+		return ov_bus_fail(rep, e, "database");
+	}
+	out.devices = (uint32_t)strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+	out.bindings_removed =
+		(uint32_t)strtoul(PQgetvalue(res, 0, 1), NULL, 10);
+	PQclear(res);
+	registrar_reach_publish(app, req->tenant_id, NULL);
+	ov_logc_info(&req->log, "tenant.forgotten",
+		     OV_LI("devices", out.devices),
+		     OV_LI("bindings_removed", out.bindings_removed));
+	return ov_bus_reply_pack(rep, &out.base);
+}
+
 const struct ov_bus_method registrar_methods[] = {
 	{"sip.credentials", credentials},
 	{"sip.rotate", rotate},
@@ -460,6 +493,7 @@ const struct ov_bus_method registrar_methods[] = {
 	{"contacts.get", registrar_contacts},
 	{"devices.list", registrar_devices},
 	{"presence.set", presence},
+	{"tenant.forget", forget},
 };
 const size_t registrar_n_methods =
 	sizeof(registrar_methods) / sizeof(registrar_methods[0]);

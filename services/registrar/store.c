@@ -82,6 +82,15 @@ const struct ov_db_stmt registrar_stmts[] = {
 	 "VALUES ($1, $2, $3) ON CONFLICT (tenant_id, owner) DO UPDATE "
 	 "SET presence = $3, updated_at = now()",
 	 3},
+	/* A deleted tenant: its credentials, bindings and presence go;
+	 * answers how many devices and bindings there were. */
+	{"tenant_forget",
+	 "WITH b AS (DELETE FROM registrar.bindings WHERE tenant_id = $1 "
+	 "RETURNING 1), d AS (DELETE FROM registrar.devices WHERE "
+	 "tenant_id = $1 RETURNING 1), p AS (DELETE FROM registrar.presence "
+	 "WHERE tenant_id = $1) "
+	 "SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM b)",
+	 1},
 
 	/* bindings: one REGISTER, in one transaction under aor_lock */
 	{"binding_upsert",

@@ -60,7 +60,7 @@ Ov__Registrar__ContactsReply *router_contacts_get(const char *tenant_id,
 static bool needs_reach(const struct router_tenant *t,
 			const Ov__Router__RouteRequest *call)
 {
-	if (!t)
+	if (!t || t->snap->state != OV__ADMIN__SNAPSHOT__STATE__ACTIVE)
 		return false;
 	const Ov__Admin__Forwarding *f = t->snap->forwarding;
 	if (call->origin == OV__ROUTER__ROUTE_REQUEST__ORIGIN__TRUNK && f &&

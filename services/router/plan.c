@@ -767,7 +767,8 @@ static void device(struct build *b, const struct router_tenant *t,
 		   const Ov__Registrar__ContactsReply *reach, int64_t now,
 		   struct router_plan *out)
 {
-	if (!t || !t->snap) {
+	if (!t || !t->snap ||
+	    t->snap->state == OV__ADMIN__SNAPSHOT__STATE__DELETED) {
 		reject_only(b, out, NULL, NULL, 403, R_FORBIDDEN);
 		return;
 	}
@@ -793,14 +794,17 @@ static void device(struct build *b, const struct router_tenant *t,
 		return;
 	}
 	if (two_digits(to)) {
-		if (known)
+		if (known && s->state != OV__ADMIN__SNAPSHOT__STATE__SUSPENDED)
 			internal(b, t, to, reach, &c, out);
 		else
 			reject_only(b, out, s, &c, 403, R_FORBIDDEN);
 		return;
 	}
 	enum router_dest dest = router_classify(to, e164, sizeof(e164));
-	if (dest != ROUTER_DEST_EMERGENCY && !known) {
+	/* Suspended: emergency numbers only (EU law: 112 works without
+	 * credit too). */
+	if (dest != ROUTER_DEST_EMERGENCY &&
+	    (!known || s->state == OV__ADMIN__SNAPSHOT__STATE__SUSPENDED)) {
 		reject_only(b, out, s, &c, 403, R_FORBIDDEN);
 		return;
 	}
@@ -840,6 +844,10 @@ static void decide(struct build *b, const struct router_tenant *t,
 	}
 	if (!t || !t->snap) {
 		reject_only(b, out, NULL, NULL, 404, R_NOT_FOUND);
+		return;
+	}
+	if (t->snap->state == OV__ADMIN__SNAPSHOT__STATE__SUSPENDED) {
+		reject_only(b, out, t->snap, NULL, 480, R_UNAVAILABLE);
 		return;
 	}
 	fixed_number(b, t, call, reach, now, NULL, out);

@@ -1371,6 +1371,42 @@ static void device_without_tenant_or_owner(void **state)
 	assert_only_reject(f, 484, "Address Incomplete");
 }
 
+/* A suspended tenant: calls to its number find it temporarily
+ * unavailable; its phones reach nobody but emergency numbers. */
+static void suspended_tenant(void **state)
+{
+	struct fx *f = *state;
+
+	f->snap.state = OV__ADMIN__SNAPSHOT__STATE__SUSPENDED;
+	decide(f);
+	assert_only_reject(f, 480, "Temporarily Unavailable");
+	assert_tenant_fields(f);
+	static const char *const refused[] = {"02", "3351234567", NUMBER};
+	for (size_t i = 0; i < 3; i++) {
+		device(f, "u-mario", refused[i]);
+		decide(f);
+		assert_only_reject(f, 403, "Forbidden");
+	}
+	device(f, "u-mario", "112");
+	assert_string_equal(decide(f), "call 112");
+	f->snap.state = OV__ADMIN__SNAPSHOT__STATE__ACTIVE;
+	device(f, "u-mario", "02");
+	decide(f);
+	assert_int_equal(step(f, 0)->kind, KIND_RING);
+}
+
+/* A deleted tenant (the table no longer finds its number; its devices'
+ * credentials are gone, but a call already authenticated may arrive). */
+static void deleted_tenant_devices_refused(void **state)
+{
+	struct fx *f = *state;
+
+	f->snap.state = OV__ADMIN__SNAPSHOT__STATE__DELETED;
+	device(f, "u-mario", "112");
+	decide(f);
+	assert_only_reject(f, 403, "Forbidden");
+}
+
 static void outgoing_mobile_and_landline(void **state)
 {
 	struct fx *f = *state;
@@ -1579,6 +1615,8 @@ int main(void)
 		T(device_without_tenant_or_owner),
 		T(outgoing_mobile_and_landline),
 		T(outgoing_emergency_always),
+		T(suspended_tenant),
+		T(deleted_tenant_devices_refused),
 		T(outgoing_premium),
 		T(outgoing_international),
 		T(outgoing_invalid),

@@ -122,8 +122,12 @@ const struct router_tenant *router_table_by_number(const struct router_table *t,
 		else
 			hi = mid;
 	}
-	if (lo < t->n && strcmp(t->by_number[lo]->national, want) == 0)
-		return &t->by_number[lo]->t;
+	/* A deleted tenant's number is nobody's, unless it went to a new
+	 * tenant. */
+	for (; lo < t->n && strcmp(t->by_number[lo]->national, want) == 0; lo++)
+		if (t->by_number[lo]->snap->state !=
+		    OV__ADMIN__SNAPSHOT__STATE__DELETED)
+			return &t->by_number[lo]->t;
 	return NULL;
 }
 

@@ -129,6 +129,27 @@ static void many_tenants_in_any_order(void **state)
 	router_table_release(t);
 }
 
+/* A deleted tenant's number is nobody's, until a new tenant has it. */
+static void a_deleted_tenants_number_is_free(void **state)
+{
+	(void)state;
+	Ov__Admin__Snapshot *gone = snap("a", "+390612345678", 2, 20);
+	gone->state = OV__ADMIN__SNAPSHOT__STATE__DELETED;
+	assert_int_equal(router_table_put(snap("a", "+390612345678", 1, 10)),
+			 1);
+	assert_int_equal(router_table_put(gone), 1);
+	struct router_table *t = router_table_acquire();
+	assert_null(router_table_by_number(t, "0612345678"));
+	assert_non_null(router_table_by_id(t, "a"));
+	router_table_release(t);
+	assert_int_equal(router_table_put(snap("b", "+390612345678", 1, 30)),
+			 1);
+	t = router_table_acquire();
+	assert_string_equal(
+		router_table_by_number(t, "0612345678")->snap->tenant_id, "b");
+	router_table_release(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -142,6 +163,8 @@ int main(void)
 			a_number_moved_to_a_new_tenant_goes_to_the_newest,
 			teardown),
 		cmocka_unit_test_teardown(many_tenants_in_any_order, teardown),
+		cmocka_unit_test_teardown(a_deleted_tenants_number_is_free,
+					  teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from calls import Company, finish, messages
+from conftest import wait_until
 
 pytest_plugins = []
 
@@ -385,3 +386,49 @@ def test_closed_now_is_480_without_ringing(stack, operator):
         assert "INVITE sip:" not in messages(anna)
     finally:
         anna.kill()
+
+
+def test_suspended_tenant_refuses_calls_until_resumed(stack, operator):
+    """The operator suspends a company: calls to its number find it
+    temporarily unavailable, its phones reach only emergency numbers;
+    resumed, everything works again."""
+    c = Company(stack, operator, [("Anna Neri", "Anna", "01"),
+                                  ("Bruno Blu", "Bruno", "02")])
+    c.ringing("sequential", ["Anna"])
+    version = c.apply()
+    r = operator.post(f"/v1/tenants/{c.id}/suspend")
+    assert r.status == 200, r
+    wait_until(lambda: c.router_version() > version, 10,
+               "router has the suspended version")
+    ok(c.call_in(expect=480))
+    ok(c.call_from("Bruno", "01", expect=403))
+    ok(c.call_from("Bruno", "3351234567", expect=403))
+    r = operator.post(f"/v1/tenants/{c.id}/resume")
+    assert r.status == 200, r
+    wait_until(lambda: c.router_version() > version + 1, 10,
+               "router has the resumed version")
+    phone = c.phone("Anna")
+    try:
+        ok(c.call_in())
+        assert finish(phone)[0] == 0
+    finally:
+        phone.kill()
+
+
+def test_deleted_tenant_number_is_nobodys_and_phones_are_refused(
+        stack, operator):
+    c = Company(stack, operator, [("Anna Neri", "Anna", "01")])
+    c.ringing("sequential", ["Anna"])
+    c.apply()
+    port = c.users["Anna"]["port"]
+    ok(c.register("Anna", port))
+    r = operator.delete(f"/v1/tenants/{c.id}")
+    assert r.status == 204, r
+    wait_until(lambda: c.router_version() == 0, 10,
+               "the router no longer routes the number")
+    ok(c.call_in(expect=404))
+    # Its credentials are gone from the registrar.
+    ok(c.register("Anna", port, expect=403))
+    r = stack.ovctl("registrar", "bindings", "--tenant", c.id)
+    assert r.returncode == 0, r.stderr
+    assert "sip:" not in r.stdout, r.stdout

@@ -8,7 +8,7 @@
  *   ovctl watch [--count N] [--timeout-ms T]
  *   ovctl snapshot --tenant ID [--version N]
  *   ovctl mail list --tenant ID | mail resend --tenant ID MAIL_ID
- *   ovctl registrar bindings|devices|ha1|save|rotate|presence ...
+ *   ovctl registrar bindings|devices|ha1|save|rotate|presence|forget ...
  *   ovctl simulate --tenant ID --from N --to N [--at TIME]
  *   ovctl ivr play|render ...
  *
@@ -62,6 +62,7 @@ static void usage(FILE *f)
 		"--tenant ID\n"
 		"         --owner O | ha1 AUTH_USERNAME REALM | save ... | "
 		"rotate ...\n"
+		"         | forget --tenant ID\n"
 		"        the registrar's registrations, devices and "
 		"credentials\n"
 		"        (ha1 says whose a credential is, never the HA1).\n"

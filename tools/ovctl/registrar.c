@@ -9,6 +9,7 @@
  *         [--received R] [--path P] [--user-agent UA]
  *   ovctl registrar rotate --tenant T --owner O
  *   ovctl registrar presence --tenant T --owner O available|dnd|away
+ *   ovctl registrar forget --tenant T
  *
  * Lists print JSON on stdout. ha1 prints whether the credential exists
  * and whose it is, never the HA1. Failures print "code: message" on
@@ -103,7 +104,8 @@ static void usage(void)
 		"             [--received R] [--path P] [--user-agent UA]\n"
 		"       ovctl registrar rotate --tenant T --owner O\n"
 		"       ovctl registrar presence --tenant T --owner O "
-		"available|dnd|away\n");
+		"available|dnd|away\n"
+		"       ovctl registrar forget --tenant T\n");
 }
 
 static json_t *binding_json(const Ov__Registrar__Binding *b)
@@ -317,6 +319,33 @@ out:
 	return rc;
 }
 
+/* What admin does when it deletes a tenant, by hand (when the
+ * registrar could not be reached then). */
+static int forget(const struct ovctl_opts *o, const struct args *a)
+{
+	Ov__Registrar__ForgetRequest req = OV__REGISTRAR__FORGET_REQUEST__INIT;
+	struct ov_bus_result res;
+	int rc = 1;
+
+	if (a->n_owners || a->n_rest) {
+		usage();
+		return 2;
+	}
+	if (!call(o, "tenant.forget", a->tenant, &req.base, &res))
+		goto out;
+	Ov__Registrar__ForgetReply *r = ov__registrar__forget_reply__unpack(
+		NULL, res.body_len, res.body);
+	if (!r)
+		goto out;
+	printf("devices=%u bindings_removed=%u\n", r->devices,
+	       r->bindings_removed);
+	ov__registrar__forget_reply__free_unpacked(r, NULL);
+	rc = 0;
+out:
+	ov_bus_result_free(&res);
+	return rc;
+}
+
 static int presence(const struct ovctl_opts *o, const struct args *a)
 {
 	Ov__Registrar__PresenceRequest req =
@@ -344,6 +373,7 @@ int ovctl_registrar(const struct ovctl_opts *o, int argc, char **argv)
 		{"bindings", bindings, true}, {"devices", devices, true},
 		{"ha1", ha1, false},	      {"save", save, true},
 		{"rotate", rotate, true},     {"presence", presence, true},
+		{"forget", forget, true},
 	};
 	struct args a;
 
