@@ -31,6 +31,17 @@ def ok(r):
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
 
 
+def answered_in(c, username):
+    """username's phone registers, the trunk calls the fixed number and
+    the phone answers."""
+    phone = c.phone(username)
+    try:
+        ok(c.call_in())
+        assert finish(phone)[0] == 0
+    finally:
+        phone.kill()
+
+
 def test_register_right_and_wrong_password(stack, company):
     port = company.users["Mario"]["port"]
     ok(company.register("Mario", port))
@@ -278,12 +289,7 @@ def test_the_next_call_sees_a_registration_at_once(stack, operator):
     ok(c.call_in(expect=480))
     ok(c.call_in(expect=480))  # nothing changed: from the cache
     assert lookups("hit") > hits
-    phone = c.phone("Anna")
-    try:
-        ok(c.call_in())
-        assert finish(phone)[0] == 0
-    finally:
-        phone.kill()
+    answered_in(c, "Anna")
     ok(c.register("Anna", c.users["Anna"]["port"], expires=0))
     ok(c.call_in(expect=480))
 
@@ -407,12 +413,7 @@ def test_suspended_tenant_refuses_calls_until_resumed(stack, operator):
     assert r.status == 200, r
     wait_until(lambda: c.router_version() > version + 1, 10,
                "router has the resumed version")
-    phone = c.phone("Anna")
-    try:
-        ok(c.call_in())
-        assert finish(phone)[0] == 0
-    finally:
-        phone.kill()
+    answered_in(c, "Anna")
 
 
 def test_deleted_tenant_number_is_nobodys_and_phones_are_refused(
