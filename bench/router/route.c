@@ -14,6 +14,10 @@
  *      round trip timed: p50 and p99 from the call to its reply, and
  *      p99 from when the call was due (a late caller waits: queueing
  *      in the client counts there).
+ *
+ * With --rate N only step 3 runs, at N calls/s, route then ping for
+ * --seconds each: bench/sip runs it beside SIPp to sample the round
+ * trip of a call while the whole stack carries a given call load.
  */
 #include "bench.h"
 
@@ -43,7 +47,7 @@ enum method {
 struct opts {
 	const char *url, *to, *from;
 	unsigned threads;
-	double seconds, load;
+	double seconds, load, rate;
 };
 
 struct caller {
@@ -347,6 +351,37 @@ static void row(const char *name, const struct result *r)
 	       (unsigned long long)(r->max_errors + r->paced_errors));
 }
 
+/* --rate: both methods paced at o->rate, nothing else; frees bus. */
+static int sampled(struct ov_bus_client *bus, const struct opts *o,
+		   const char *words)
+{
+	struct result route = {0}, ping = {0};
+	int rc = 1;
+
+	if (paced(bus, o, ROUTE, o->rate, &route) &&
+	    paced(bus, o, PING, o->rate, &ping)) {
+		printf("bench-router route: %s, \"%s\", %u callers paced at "
+		       "%.0f calls/s for %.0f s each\n",
+		       o->to, words, o->threads, o->rate, o->seconds);
+		printf("%-19s%9s%8s%8s%10s%7s\n", "", "calls/s", "p50 us",
+		       "p99 us", "p99 due", "errors");
+		const struct result *rs[] = {&ping, &route};
+		const char *names[] = {"ping (bus floor)", "route"};
+		for (size_t i = 0; i < 2; i++)
+			printf("%-19s%9.0f%8.0f%8.0f%10.0f%7llu\n", names[i],
+			       rs[i]->paced_rps, rs[i]->p50, rs[i]->p99,
+			       rs[i]->p99_due,
+			       (unsigned long long)rs[i]->paced_errors);
+		printf("sampled: route p99 %.0f us, ping p99 %.0f us\n",
+		       route.p99, ping.p99);
+		rc = 0;
+	} else {
+		fprintf(stderr, "bench-router: paced run failed\n");
+	}
+	ov_bus_client_free(bus);
+	return rc;
+}
+
 int bench_route(int argc, char **argv)
 {
 	struct opts o = {
@@ -371,6 +406,8 @@ int bench_route(int argc, char **argv)
 			o.seconds = bench_arg_double(a, v, 0.2, 600);
 		else if (strcmp(a, "--load") == 0)
 			o.load = bench_arg_double(a, v, 0.01, 1);
+		else if (strcmp(a, "--rate") == 0)
+			o.rate = bench_arg_double(a, v, 1, 100000);
 		else {
 			fprintf(stderr, "bench-router route: unknown %s\n", a);
 			return 2;
@@ -400,6 +437,8 @@ int bench_route(int argc, char **argv)
 			words);
 		goto out;
 	}
+	if (o.rate > 0)
+		return sampled(bus, &o, words);
 	/* Warm up the connections, the router's and the registrar's. */
 	struct opts warm = o;
 	struct result scratch = {0};

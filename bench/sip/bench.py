@@ -92,6 +92,11 @@ RTP_PORTS = (61200, 64999)
 STACK_PROCS = "postgres smtp registrar admin router notify kamailio"
 CALL_TARGET = 0.7
 REG_TARGET = 0.5
+ROUTE_LOAD = 0.8
+ROUTE_TARGET_US = 1000
+# Route round trips sampled per second beside the calls (about a
+# quarter more route requests than the calls make themselves).
+SAMPLE_RATE = 100
 
 
 class Step:
@@ -490,6 +495,23 @@ def route_bench(stack, company):
     return r.stdout
 
 
+def route_under_load(stack, company, sipp, calls_step, rate):
+    """bench-router route --rate beside SIPp calling at `rate` (80% of
+    the full stack's maximum): the round trip a call sees while the
+    stack carries that load. Returns (Step, sampler output)."""
+    exe = os.path.join(ROOT, "build", "bin", "bench-router")
+    seconds = max(3.0, STEP_S)
+    sampler = subprocess.Popen(
+        [exe, "route", "--url", stack.env["OV_ROUTER_URL"], "--to",
+         company.national, "--from", CALLER, "--threads", "1",
+         "--rate", str(SAMPLE_RATE), "--seconds", str(seconds)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # The calls start with the sampler and outlast both of its runs.
+    step = calls_step(rate, 2 * seconds + 2)
+    out, _ = sampler.communicate(timeout=120)
+    return step, out
+
+
 def met(ok):
     return "met" if ok else "NOT met"
 
@@ -569,6 +591,19 @@ def report(r):
     if r["route"]:
         print(r["route"].rstrip())
         print()
+    loaded_p99 = None
+    if r["loaded"]:
+        m, out = r["loaded"]
+        print(f"route round trip while the full stack carries "
+              f"{m.offered} calls/s ({ROUTE_LOAD:g}x its max; "
+              f"{m.rate:.0f} completed,\n{m.failed_pct:.2f}% failed), "
+              f"sampled by bench-router route --rate {SAMPLE_RATE}:")
+        print("\n".join(line for line in out.splitlines()
+                        if not line.startswith("sampled:")).rstrip())
+        for line in out.splitlines():
+            if line.startswith("sampled:"):
+                loaded_p99 = float(line.split()[3])
+        print()
     cr, rr = ratio(calls_p, calls_b), ratio(reg_p, reg_b)
     print("targets (reported only: timing never fails the run)")
     if calls:
@@ -583,6 +618,10 @@ def report(r):
               f"{rr:>8.2f}x  {met(rr >= REG_TARGET)}")
     for line in r["route_targets"]:
         print(line)
+    if loaded_p99 is not None:
+        print(f"  route p99 at {ROUTE_LOAD:g}x max calls/s <= 1 ms      "
+              f"{loaded_p99 / 1000:>7.2f} ms  "
+              f"{met(loaded_p99 <= ROUTE_TARGET_US)}")
 
 
 def main():
@@ -604,7 +643,8 @@ def main():
     stack = Stack(run_dir, free_base())
     started = []
     res = {"at_target": None, "calls_b": None, "calls_p": None,
-           "reg_b": None, "reg_p": None, "route": "", "route_targets": []}
+           "reg_b": None, "reg_p": None, "route": "", "route_targets": [],
+           "loaded": None}
     try:
         rtp = Rtpengine(run_dir, stack.base)
         started.append(rtp.proc)
@@ -653,8 +693,9 @@ def main():
                                    "failed (OV_KEEP_RUN=1 keeps the logs)")
 
         def calls(port):
-            return lambda rate: sipp.step("uac.xml", call_args(company),
-                                          trunk, port, rate, logs[port])
+            return lambda rate, seconds=None: sipp.step(
+                "uac.xml", call_args(company), trunk, port, rate,
+                logs[port], seconds)
 
         if "calls" in PARTS:
             print("call setup (INVITE, 200, ACK, BYE), stepping the rate:",
@@ -683,6 +724,16 @@ def main():
             found = find_max({"baseline": registers(base.port),
                               "full": registers(product_port)}, 250)
             res["reg_b"], res["reg_p"] = found["baseline"][0], found["full"][0]
+
+        if "route" in PARTS and res["calls_p"]:
+            rate = max(1, int(res["calls_p"].rate * ROUTE_LOAD))
+            print(f"bus route round trip beside {rate} calls/s "
+                  f"({ROUTE_LOAD:g}x the full stack's max):", flush=True)
+            m, out = route_under_load(stack, company, sipp,
+                                      calls(product_port), rate)
+            print(f"  {'full':<9} {m}", flush=True)
+            res["loaded"] = (m, out)
+            time.sleep(2)
 
         if "route" in PARTS:
             print("bus route round trip (bench-router route):", flush=True)
