@@ -3,6 +3,7 @@
  * contacts.get (the router's view of who is reachable) and devices.list
  * (a person's devices, for the admin API).
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,6 @@
 #include "svc.h"
 
 #define OWNERS_MAX 1000
-#define SAVE_EVENTS_MAX 64
 
 int registrar_binding_row(const PGresult *res, int row, int col,
 			  Ov__Registrar__Binding *b)
@@ -38,185 +38,119 @@ int registrar_binding_row(const PGresult *res, int row, int col,
 	return REGISTRAR_BINDING_NCOLS;
 }
 
-/* What one REGISTER did, logged once it is committed. */
-struct save_event {
-	const char *event; /* binding.saved, binding.removed */
-	const char *reason;
-	char contact[CONTACT_URI_MAX];
-	long long expires;
-	bool fresh;
+/* binding_save's rows (store.c, migration 003): the kind, a note, the
+ * seconds granted, then a binding's columns (an event has only its
+ * contact). */
+enum {
+	COL_KIND,
+	COL_NOTE,
+	COL_SECS,
+	COL_BINDING
 };
 
+/* What one REGISTER did: the rows of binding_save, kept until the reply
+ * is packed and the events are logged. */
 struct save {
 	struct registrar *app;
-	struct ov_db *db;
 	const struct ov_bus_req *req;
 	const Ov__Registrar__SaveRequest *in;
-	char aor[CREDS_AOR_USER_MAX + CREDS_DOMAIN_MAX + 8];
-	char cseq[16];
-	struct save_event ev[SAVE_EVENTS_MAX];
-	size_t n_ev;
-	size_t more; /* events beyond the buffer: counted only */
+	PGresult *res;
+	const char *aor; /* the device's AOR, in res */
 	unsigned saved, removed, dropped, stale;
+	/* Bindings that came, went or moved (received, path, an expiry
+	 * brought forward); not a refresh that only extends an expiry. */
+	unsigned changed;
 };
 
-static void note(struct save *s, const char *event, const char *reason,
-		 const char *contact, long long expires, bool fresh)
-{
-	if (s->n_ev == SAVE_EVENTS_MAX) {
-		s->more++;
-		return;
-	}
-	struct save_event *e = &s->ev[s->n_ev++];
-	e->event = event;
-	e->reason = reason;
-	snprintf(e->contact, sizeof(e->contact), "%s", contact);
-	e->expires = expires;
-	e->fresh = fresh;
-}
-
+/* Written after the statement has committed. */
 static void log_events(const struct save *s)
 {
-	for (size_t i = 0; i < s->n_ev; i++) {
-		const struct save_event *e = &s->ev[i];
-		if (e->reason)
-			ov_logc_info(&s->req->log, e->event,
+	int n = PQntuples(s->res);
+
+	for (int i = 1; i < n; i++) {
+		const char *kind = PQgetvalue(s->res, i, COL_KIND);
+		const char *note = PQgetvalue(s->res, i, COL_NOTE);
+		const char *contact = PQgetvalue(s->res, i, COL_BINDING);
+		long secs = 0;
+
+		if (strcmp(kind, "saved") == 0) {
+			ov_parse_long(PQgetvalue(s->res, i, COL_SECS), 0,
+				      CONTACT_EXPIRES_MAX, &secs);
+			ov_logc_info(&s->req->log, "binding.saved",
 				     OV_LS("owner", s->in->owner),
 				     OV_LS("device", s->in->device),
 				     OV_LS("aor", s->aor),
-				     OV_LS("contact", e->contact),
-				     OV_LS("reason", e->reason));
-		else
-			ov_logc_info(&s->req->log, e->event,
+				     OV_LS("contact", contact),
+				     OV_LI("expires", secs),
+				     OV_LB("new", strcmp(note, "new") == 0));
+		} else if (strcmp(kind, "removed") == 0 ||
+			   strcmp(kind, "dropped") == 0) {
+			ov_logc_info(&s->req->log, "binding.removed",
 				     OV_LS("owner", s->in->owner),
 				     OV_LS("device", s->in->device),
 				     OV_LS("aor", s->aor),
-				     OV_LS("contact", e->contact),
-				     OV_LI("expires", e->expires),
-				     OV_LB("new", e->fresh));
-	}
-	if (s->more)
-		ov_logc_info(&s->req->log, "binding.more_changes",
-			     OV_LS("aor", s->aor),
-			     OV_LI("events", (long long)s->more));
-}
-
-/* Removed rows (first column: the contact) into the events. */
-static unsigned note_rows(struct save *s, PGresult *res, const char *reason)
-{
-	int n = PQntuples(res);
-
-	for (int i = 0; i < n; i++)
-		note(s, "binding.removed", reason, PQgetvalue(res, i, 0), 0,
-		     false);
-	return (unsigned)n;
-}
-
-static enum ov_err save_star(struct save *s)
-{
-	PGresult *res = NULL;
-	const char *p[] = {s->req->tenant_id, s->aor, s->in->device,
-			   s->in->call_id, s->cseq};
-	enum ov_err e = ov_db_exec(s->db, "binding_delete_device", 5, p, &res);
-
-	if (e == OV_OK)
-		s->removed += note_rows(s, res, "star");
-	PQclear(res);
-	return e;
-}
-
-static enum ov_err save_remove(struct save *s, const struct contact *c)
-{
-	PGresult *res = NULL;
-	const char *p[] = {s->req->tenant_id, s->aor, c->uri, s->in->call_id,
-			   s->cseq};
-	enum ov_err e = ov_db_exec(s->db, "binding_delete", 5, p, &res);
-
-	if (e == OV_OK) {
-		if (strcmp(PQgetvalue(res, 0, 0), "0") != 0) {
-			s->removed++;
-			note(s, "binding.removed", "expires0", c->uri, 0,
-			     false);
-		} else if (strcmp(PQgetvalue(res, 0, 1), "0") != 0) {
-			s->stale++;
+				     OV_LS("contact", contact),
+				     OV_LS("reason", note));
 		}
 	}
-	PQclear(res);
-	return e;
 }
 
-static enum ov_err save_one(struct save *s, const struct contact *c)
+/* A text[] literal of n strings, each quoted: {"a","b\"c"}. The caller
+ * frees it; NULL when out of memory. */
+static char *text_array(const char *const *v, size_t n)
 {
-	const Ov__Registrar__SaveRequest *in = s->in;
-	PGresult *res = NULL;
-	char secs[16];
+	size_t size = 3;
 
-	snprintf(secs, sizeof(secs), "%u", c->seconds);
-	const char *p[] = {s->req->tenant_id,
-			   in->owner,
-			   in->device,
-			   s->aor,
-			   c->uri,
-			   c->instance,
-			   in->received,
-			   in->path,
-			   in->user_agent,
-			   in->call_id,
-			   s->cseq,
-			   secs};
-	enum ov_err e = ov_db_exec(s->db, "binding_upsert", 12, p, &res);
-	if (e != OV_OK)
-		return e;
-	if (PQntuples(res) == 0) {
-		s->stale++;
-		PQclear(res);
-		return OV_OK;
+	for (size_t i = 0; i < n; i++)
+		size += 2 * strlen(v[i]) + 3;
+	char *lit = malloc(size), *w = lit;
+	if (!lit)
+		return NULL;
+	*w++ = '{';
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			*w++ = ',';
+		*w++ = '"';
+		for (const char *c = v[i]; *c; c++) {
+			if (*c == '"' || *c == '\\')
+				*w++ = '\\';
+			*w++ = *c;
+		}
+		*w++ = '"';
 	}
-	s->saved++;
-	note(s, "binding.saved", NULL, c->uri, c->seconds,
-	     PQgetvalue(res, 0, 0)[0] == 't');
-	PQclear(res);
-	if (!c->instance[0])
-		return OV_OK;
-	const char *q[] = {s->req->tenant_id, s->aor, c->instance, c->uri};
-	e = ov_db_exec(s->db, "binding_instance_replace", 4, q, &res);
-	if (e == OV_OK)
-		s->dropped += note_rows(s, res, "replaced");
-	PQclear(res);
-	return e;
+	*w++ = '}';
+	*w = '\0';
+	return lit;
 }
 
-/* The least recently refreshed bindings beyond the limit go. */
-static enum ov_err save_trim(struct save *s)
+/* The AOR the edge named, as binding_save compares it with the
+ * device's: "user@host" in lower case, without the scheme (sip: or
+ * sips:, any case) and URI parameters; "" (the device's own) for "";
+ * NULL when it cannot be the device's. */
+static const char *aor_key(const char *given, char *out, size_t size)
 {
-	PGresult *res = NULL;
-	char max[16];
-
-	snprintf(max, sizeof(max), "%d", s->app->cfg.max_contacts);
-	const char *p[] = {s->req->tenant_id, s->aor, max};
-	enum ov_err e = ov_db_exec(s->db, "binding_trim", 3, p, &res);
-	if (e == OV_OK)
-		s->dropped += note_rows(s, res, "limit");
-	PQclear(res);
-	return e;
-}
-
-/* The AOR the edge named is the device's (sip: or sips:, any case, URI
- * parameters aside); "" takes the device's. */
-static bool aor_matches(const char *given, const char *canonical)
-{
-	const char *g = given, *c = canonical + 4; /* after "sip:" */
+	const char *g = given;
 
 	if (!*given)
-		return true;
+		return "";
 	if (strncasecmp(g, "sip:", 4) == 0)
 		g += 4;
 	else if (strncasecmp(g, "sips:", 5) == 0)
 		g += 5;
 	else
-		return false;
+		return NULL;
 	size_t n = strcspn(g, ";?");
-	return n == strlen(c) && strncasecmp(g, c, n) == 0;
+	if (n >= size)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)g[i]);
+	out[n] = '\0';
+	return out;
+}
+
+static bool hex32(const char *s)
+{
+	return strspn(s, "0123456789abcdef") == 32 && !s[32];
 }
 
 static const char *save_invalid(const struct ov_bus_req *req,
@@ -235,109 +169,125 @@ static const char *save_invalid(const struct ov_bus_req *req,
 	    !creds_text_ok(in->user_agent, 256) || !creds_text_ok(in->aor, 512))
 		return "received, path, user_agent or aor is too long or not "
 		       "text";
+	if (in->ha1_md5[0] && !hex32(in->ha1_md5))
+		return "ha1_md5 must be 32 lower-case hex digits or empty";
 	return NULL;
 }
 
-/* The device's AOR, from its row; ENOTFOUND when no such device. */
-static enum ov_err device_aor(struct save *s, struct ov_bus_reply *rep)
+/* The whole REGISTER in one statement, its own transaction: the device,
+ * the AOR's lock, every change and the bindings after (binding_save). */
+static enum ov_err save_exec(struct save *s, const struct contact_list *l,
+			     struct ov_bus_reply *rep)
 {
-	PGresult *res = NULL;
-	const char *p[] = {s->req->tenant_id, s->in->owner, s->in->device};
-	enum ov_err e = ov_db_exec(s->db, "device_get", 3, p, &res);
+	const Ov__Registrar__SaveRequest *in = s->in;
+	const char *uris[CONTACT_MAX], *insts[CONTACT_MAX], *secs[CONTACT_MAX];
+	char num[CONTACT_MAX][12], cseq[12], max[12];
+	char aor[CREDS_AOR_USER_MAX + CREDS_DOMAIN_MAX + 2];
+	char *lit[3];
+	enum ov_err e = OV_OK;
 
-	if (e != OV_OK)
-		return ov_bus_fail(rep, e, "database");
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		return ov_bus_fail(rep, OV_ENOTFOUND, "no such device");
+	for (size_t i = 0; i < l->n; i++) {
+		uris[i] = l->c[i].uri;
+		insts[i] = l->c[i].instance;
+		snprintf(num[i], sizeof(num[i]), "%u", l->c[i].seconds);
+		secs[i] = num[i];
 	}
-	snprintf(s->aor, sizeof(s->aor), "sip:%s@%s", PQgetvalue(res, 0, 0),
-		 PQgetvalue(res, 0, 1));
-	PQclear(res);
-	if (!aor_matches(s->in->aor, s->aor))
-		return ov_bus_fail(rep, OV_EPERM, "%s is not the device's AOR",
-				   s->in->aor);
-	return OV_OK;
-}
-
-/* The AOR's bindings now, into the reply (res is kept by the caller
- * until the reply is packed). */
-static enum ov_err save_reply(struct save *s, PGresult **res,
-			      Ov__Registrar__SaveReply *out,
-			      Ov__Registrar__Binding **bs,
-			      Ov__Registrar__Binding ***ptrs)
-{
-	const char *p[] = {s->req->tenant_id, s->aor};
-	enum ov_err e = ov_db_exec(s->db, "aor_bindings", 2, p, res);
-
-	if (e != OV_OK)
-		return e;
-	size_t n = (size_t)PQntuples(*res);
-	*bs = calloc(n + 1, sizeof(**bs));
-	*ptrs = calloc(n + 1, sizeof(**ptrs));
-	if (!*bs || !*ptrs)
-		return OV_EEXHAUSTED;
-	for (size_t i = 0; i < n; i++) {
-		registrar_binding_row(*res, (int)i, 0, &(*bs)[i]);
-		(*ptrs)[i] = &(*bs)[i];
-	}
-	out->n_bindings = n;
-	out->bindings = *ptrs;
-	out->stale = s->stale;
-	out->dropped = s->dropped;
-	return OV_OK;
-}
-
-static enum ov_err save_tx(struct save *s, struct contact_list *l,
-			   struct ov_bus_reply *rep)
-{
-	Ov__Registrar__SaveReply out = OV__REGISTRAR__SAVE_REPLY__INIT;
-	Ov__Registrar__Binding *bs = NULL, **ptrs = NULL;
-	PGresult *res = NULL;
-	enum ov_err e = ov_db_begin(s->db);
-
-	if (e != OV_OK)
-		return ov_bus_fail(rep, e, "database");
-	if ((e = device_aor(s, rep)) != OV_OK) {
-		ov_db_rollback(s->db);
-		return e;
-	}
-	const char *p[] = {s->req->tenant_id, s->aor};
-	e = ov_db_exec(s->db, "aor_lock", 2, p, &res);
-	PQclear(res);
-	res = NULL;
-	if (e == OV_OK && l->star)
-		e = save_star(s);
-	for (size_t i = 0; e == OV_OK && i < l->n; i++)
-		e = l->c[i].seconds ? save_one(s, &l->c[i])
-				    : save_remove(s, &l->c[i]);
-	if (e == OV_OK)
-		e = save_trim(s);
-	if (e == OV_OK)
-		e = save_reply(s, &res, &out, &bs, &ptrs);
-	if (e == OV_OK)
-		e = ov_db_commit(s->db);
-	if (e != OV_OK)
-		ov_db_rollback(s->db);
-	if (e == OV_OK)
-		e = ov_bus_reply_pack(rep, &out.base);
-	else
+	lit[0] = text_array(uris, l->n);
+	lit[1] = text_array(insts, l->n);
+	lit[2] = text_array(secs, l->n);
+	snprintf(cseq, sizeof(cseq), "%u", in->cseq);
+	snprintf(max, sizeof(max), "%d", s->app->cfg.max_contacts);
+	const char *p[] = {s->req->tenant_id,
+			   in->owner,
+			   in->device,
+			   aor_key(in->aor, aor, sizeof(aor)),
+			   in->ha1_md5,
+			   l->star ? "t" : "f",
+			   lit[0],
+			   lit[1],
+			   lit[2],
+			   in->received,
+			   in->path,
+			   in->user_agent,
+			   in->call_id,
+			   cseq,
+			   max};
+	struct ov_db *db = NULL;
+	if (!lit[0] || !lit[1] || !lit[2])
+		e = ov_bus_fail(rep, OV_EEXHAUSTED, "out of memory");
+	else if (!(db = registrar_db(s->app, s->req->deadline_ms)))
+		e = ov_bus_fail(rep, OV_EUNAVAIL, "database busy");
+	else if ((e = ov_db_exec(db, "binding_save", 15, p, &s->res)) != OV_OK)
 		ov_bus_fail(rep, e, "database");
-	PQclear(res);
-	free(bs);
-	free(ptrs);
+	ov_db_release(s->app->pool, db);
+	for (size_t i = 0; i < 3; i++)
+		free(lit[i]);
 	return e;
 }
 
-/* Did who is reachable change (not just an expiry extended)? */
-static bool save_changed(const struct save *s)
+/* The first row: the device's AOR, or why nothing was saved. */
+static enum ov_err save_refused(struct save *s, struct ov_bus_reply *rep)
 {
-	if (s->removed || s->dropped || s->more)
-		return true;
-	for (size_t i = 0; i < s->n_ev; i++)
-		if (s->ev[i].fresh)
-			return true;
-	return false;
+	if (PQntuples(s->res) < 1)
+		return ov_bus_fail(rep, OV_EINTERNAL, "binding_save: no rows");
+	const char *note = PQgetvalue(s->res, 0, COL_NOTE);
+	if (strcmp(PQgetvalue(s->res, 0, COL_KIND), "aor") == 0) {
+		s->aor = PQgetvalue(s->res, 0, COL_BINDING);
+		return OV_OK;
+	}
+	if (strcmp(note, "no_device") == 0)
+		return ov_bus_fail(rep, OV_ENOTFOUND, "no such device");
+	if (strcmp(note, "stale_credentials") == 0)
+		return ov_bus_fail(rep, OV_EUNAUTH,
+				   "stale credentials: ha1_md5 is not the "
+				   "device's");
+	return ov_bus_fail(rep, OV_EPERM, "%s is not the device's AOR",
+			   s->in->aor);
+}
+
+/* Counts the changes and answers the AOR's bindings now. */
+static enum ov_err save_reply(struct save *s, struct ov_bus_reply *rep)
+{
+	Ov__Registrar__SaveReply out = OV__REGISTRAR__SAVE_REPLY__INIT;
+	int rows = PQntuples(s->res);
+	Ov__Registrar__Binding *bs = calloc((size_t)rows, sizeof(*bs));
+	Ov__Registrar__Binding **ptrs = calloc((size_t)rows, sizeof(*ptrs));
+	enum ov_err e;
+
+	if (!bs || !ptrs) {
+		e = ov_bus_fail(rep, OV_EEXHAUSTED, "out of memory");
+		goto out;
+	}
+	for (int i = 1; i < rows; i++) {
+		const char *kind = PQgetvalue(s->res, i, COL_KIND);
+
+		if (strcmp(kind, "binding") == 0) {
+			registrar_binding_row(s->res, i, COL_BINDING,
+					      &bs[out.n_bindings]);
+			ptrs[out.n_bindings] = &bs[out.n_bindings];
+			out.n_bindings++;
+		} else if (strcmp(kind, "saved") == 0) {
+			s->saved++;
+			if (!PQgetisnull(s->res, i, COL_NOTE))
+				s->changed++;
+		} else if (strcmp(kind, "removed") == 0) {
+			s->removed++;
+			s->changed++;
+		} else if (strcmp(kind, "dropped") == 0) {
+			s->dropped++;
+			s->changed++;
+		} else if (strcmp(kind, "stale") == 0) {
+			s->stale++;
+		}
+	}
+	out.bindings = ptrs;
+	out.stale = s->stale;
+	out.dropped = s->dropped;
+	e = ov_bus_reply_pack(rep, &out.base);
+out:
+	free(bs);
+	free(ptrs);
+	return e;
 }
 
 enum ov_err registrar_save(const struct ov_bus_req *req,
@@ -347,7 +297,7 @@ enum ov_err registrar_save(const struct ov_bus_req *req,
 	struct registrar *app = rt->state;
 	Ov__Registrar__SaveRequest *in;
 	struct contact_list *l = NULL;
-	struct save *s = NULL;
+	struct save s = {.app = app, .req = req};
 	char why[160];
 	enum ov_err e;
 
@@ -355,14 +305,13 @@ enum ov_err registrar_save(const struct ov_bus_req *req,
 						 req->body);
 	if (!in)
 		return ov_bus_fail(rep, OV_EINVAL, "body is not a SaveRequest");
+	s.in = in;
 	const char *bad = save_invalid(req, in);
 	if (bad) {
 		e = ov_bus_fail(rep, OV_EINVAL, "%s", bad);
 		goto out;
 	}
-	l = malloc(sizeof(*l));
-	s = calloc(1, sizeof(*s));
-	if (!l || !s) {
+	if (!(l = malloc(sizeof(*l)))) {
 		e = ov_bus_fail(rep, OV_EEXHAUSTED, "out of memory");
 		goto out;
 	}
@@ -377,52 +326,22 @@ enum ov_err registrar_save(const struct ov_bus_req *req,
 		ov_bus_fail(rep, e, "%s", why);
 		goto out;
 	}
-	s->app = app;
-	s->req = req;
-	s->in = in;
-	snprintf(s->cseq, sizeof(s->cseq), "%u", in->cseq);
-	s->db = registrar_db(app, req->deadline_ms);
-	if (!s->db) {
-		e = ov_bus_fail(rep, OV_EUNAVAIL, "database busy");
+	if ((e = save_exec(&s, l, rep)) != OV_OK ||
+	    (e = save_refused(&s, rep)) != OV_OK ||
+	    (e = save_reply(&s, rep)) != OV_OK)
 		goto out;
-	}
-	e = save_tx(s, l, rep);
-	ov_db_release(app->pool, s->db);
-	if (e == OV_OK) {
-		if (save_changed(s))
-			registrar_reach_publish(app, req->tenant_id, in->owner);
-		log_events(s);
-		ov_counter_add(app->m.saved, s->saved);
-		ov_counter_add(app->m.removed, s->removed);
-		ov_counter_add(app->m.dropped, s->dropped);
-		ov_counter_add(app->m.stale, s->stale);
-	}
+	if (s.changed)
+		registrar_reach_publish(app, req->tenant_id, in->owner);
+	log_events(&s);
+	ov_counter_add(app->m.saved, s.saved);
+	ov_counter_add(app->m.removed, s.removed);
+	ov_counter_add(app->m.dropped, s.dropped);
+	ov_counter_add(app->m.stale, s.stale);
 out:
+	PQclear(s.res);
 	free(l);
-	free(s);
 	ov__registrar__save_request__free_unpacked(in, NULL);
 	return e;
-}
-
-/* "{a,b}" from owners already checked (UUIDs or "main": no quoting). */
-static char *owners_literal(char **owners, size_t n)
-{
-	size_t size = 3 + n * 37;
-	char *lit = malloc(size), *w = lit;
-
-	if (!lit)
-		return NULL;
-	*w++ = '{';
-	for (size_t i = 0; i < n; i++) {
-		size_t len = strlen(owners[i]);
-		if (i)
-			*w++ = ',';
-		memcpy(w, owners[i], len);
-		w += len;
-	}
-	*w++ = '}';
-	*w = '\0';
-	return lit;
 }
 
 /* contacts.get: for each owner asked (or every owner the registrar
@@ -456,7 +375,8 @@ enum ov_err registrar_contacts(const struct ov_bus_req *req,
 				OWNERS_MAX);
 		goto out;
 	}
-	if (!(lit = owners_literal(in->owners, in->n_owners))) {
+	if (!(lit = text_array((const char *const *)in->owners,
+			       in->n_owners))) {
 		e = ov_bus_fail(rep, OV_EEXHAUSTED, "out of memory");
 		goto out;
 	}

@@ -10,21 +10,13 @@
 /* Live: every read skips what has expired, swept or not. */
 #define LIVE "b.expires_at > now()"
 
-/* A REGISTER with the same Call-ID and a CSeq not higher than the
- * binding's is older than it (RFC 3261 10.3 step 7): $c is Call-ID, $s
- * the CSeq. */
-#define STALE(b, c, s)                                                         \
-	"(" b ".expires_at > now() AND " b ".call_id = " c " AND " b           \
-	".cseq >= " s ")"
-
 const struct ov_db_stmt registrar_stmts[] = {
-	/* Serialise the changes of one owner's devices, and of one AOR's
-	 * bindings, across replicas (transaction-scoped advisory locks;
-	 * the two-key form keeps them apart from the migration lock). */
+	/* Serialise the changes of one owner's devices across replicas
+	 * (a transaction-scoped advisory lock; the two-key form keeps it
+	 * apart from the migration lock and from binding_save's per-AOR
+	 * lock, key 2). */
 	{"owner_lock",
 	 "SELECT pg_advisory_xact_lock(1, hashtext($1::text || ':' || $2))", 2},
-	{"aor_lock",
-	 "SELECT pg_advisory_xact_lock(2, hashtext($1::text || ':' || $2))", 2},
 
 	/* credentials */
 	{"device_get",
@@ -92,61 +84,17 @@ const struct ov_db_stmt registrar_stmts[] = {
 	 "SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM b)",
 	 1},
 
-	/* bindings: one REGISTER, in one transaction under aor_lock */
-	{"binding_upsert",
-	 "INSERT INTO registrar.bindings AS b (tenant_id, owner, device, aor, "
-	 "contact, instance, received, path, user_agent, call_id, cseq, "
-	 "expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-	 "now() + make_interval(secs => $12)) "
-	 "ON CONFLICT (tenant_id, aor, contact) DO UPDATE SET "
-	 "owner = excluded.owner, device = excluded.device, "
-	 "instance = excluded.instance, received = excluded.received, "
-	 "path = excluded.path, user_agent = excluded.user_agent, "
-	 "call_id = excluded.call_id, cseq = excluded.cseq, "
-	 "expires_at = excluded.expires_at, updated_at = now() "
-	 "WHERE NOT " STALE("b", "excluded.call_id",
-			    "excluded.cseq") " "
-					     "RETURNING (xmax = 0)",
-	 12},
-	/* The same device instance (RFC 5626) under another contact: the
-	 * phone moved (new address); its old binding goes. */
-	{"binding_instance_replace",
-	 "DELETE FROM registrar.bindings WHERE tenant_id = $1 AND aor = $2 "
-	 "AND instance = $3 AND contact <> $4 RETURNING contact",
-	 4},
-	/* Removes one contact unless the request is out of order; says
-	 * how many went and how many were newer than the request. */
-	{"binding_delete",
-	 "WITH d AS (DELETE FROM registrar.bindings b WHERE b.tenant_id = $1 "
-	 "AND b.aor = $2 AND b.contact = $3 AND NOT " STALE(
-		 "b", "$4", "$5") " "
-				  "RETURNING 1) SELECT (SELECT count(*) FROM "
-				  "d), (SELECT count(*) "
-				  "FROM registrar.bindings b WHERE b.tenant_id "
-				  "= $1 AND b.aor = $2 "
-				  "AND b.contact = $3 AND " STALE("b", "$4",
-								  "$5") ")",
-	 5},
-	/* "*": every binding of the device under this AOR. */
-	{"binding_delete_device",
-	 "DELETE FROM registrar.bindings b WHERE b.tenant_id = $1 "
-	 "AND b.aor = $2 AND b.device = $3 AND NOT " STALE(
-		 "b", "$4", "$5") " "
-				  "RETURNING b.contact",
-	 5},
-	/* Over the limit: the least recently refreshed go. */
-	{"binding_trim",
-	 "DELETE FROM registrar.bindings WHERE tenant_id = $1 AND aor = $2 "
-	 "AND contact IN (SELECT b.contact FROM registrar.bindings b "
-	 "WHERE b.tenant_id = $1 AND b.aor = $2 AND " LIVE " "
-	 "ORDER BY b.updated_at DESC, b.contact DESC OFFSET $3) "
-	 "RETURNING contact, owner, device",
-	 3},
-	{"aor_bindings",
-	 "SELECT " BINDING_COLS " FROM registrar.bindings b "
-	 "WHERE b.tenant_id = $1 AND b.aor = $2 AND " LIVE " "
-	 "ORDER BY b.updated_at DESC, b.contact",
-	 2},
+	/* binding.save: one REGISTER in one statement, its own
+	 * transaction (migration 003's binding_save: $1 tenant, owner,
+	 * device, the AOR named as user@host, the HA1 the edge checked,
+	 * "*", contacts, instances, seconds (text[] literals), received,
+	 * path, user_agent, call_id, cseq, $15 the most bindings per AOR).
+	 * Rows in the function's order: kind, note, seconds, a binding. */
+	{"binding_save",
+	 "SELECT b.kind, b.note, b.secs, " BINDING_COLS " FROM "
+	 "registrar.binding_save($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+	 "$11, $12, $13, $14, $15) WITH ORDINALITY b ORDER BY b.ordinality",
+	 15},
 
 	/* the router's hot path: one statement. $2: owners (a text[]
 	 * literal); empty means every owner the registrar knows. */
