@@ -453,14 +453,69 @@ end
 ---------------------------------------------------------------------
 -- authentication
 
--- Digest credentials of the request against the registrar's HA1 for
--- realm. Returns the credential ({tenant_id, owner, aor_user, device})
--- or nil when a reply went out (challenge, 403, 503).
-local function authenticate(realm, proxy)
-	if KSR.auth.has_credentials(realm) < 0 then
+-- Credentials a REGISTER's digest was checked against, kept in shared
+-- memory (htable "ov_cred", kamailio.cfg: 5 minutes from when they were
+-- fetched) under "<digest username>@<realm>", as "ha1_md5 tenant_id
+-- owner aor_user device" (none of them holds a space), so that a
+-- refresh costs one bus call (binding.save) instead of two. Safe
+-- because binding.save takes the HA1 back and saves nothing unless it
+-- is still the device's (docs/edge.md, "Registrations").
+local CRED_TABLE = "ov_cred"
+local CRED_FIELDS = { "ha1_md5", "tenant_id", "owner", "aor_user", "device" }
+
+local function cred_key(realm)
+	return pv("$au") .. "@" .. realm
+end
+
+local function cred_kept(key)
+	local v = KSR.htable.sht_get(CRED_TABLE, key)
+	if type(v) ~= "string" then
+		return nil
+	end
+	local cred, n = {}, 0
+	for f in v:gmatch("%S+") do
+		n = n + 1
+		if n > #CRED_FIELDS then
+			return nil
+		end
+		cred[CRED_FIELDS[n]] = f
+	end
+	return n == #CRED_FIELDS and cred or nil
+end
+
+local function cred_keep(key, cred)
+	local v = {}
+	for i, f in ipairs(CRED_FIELDS) do
+		v[i] = cred[f]
+	end
+	KSR.htable.sht_sets(CRED_TABLE, key, table.concat(v, " "))
+end
+
+local function cred_forget(key)
+	KSR.htable.sht_rm(CRED_TABLE, key)
+end
+
+-- The request's digest response against cred's HA1: true when right,
+-- false when wrong, nil when the nonce is stale or reused (a new
+-- challenge went out: the HA1 was not looked at).
+local function digest_ok(realm, cred)
+	-- KEMI takes the value itself (flag 1: it is an HA1), not a
+	-- pseudo-variable name as the native cfg does.
+	local rc = KSR.auth.pv_auth_check(realm, cred.ha1_md5, 1, 0)
+	if rc == -4 or rc == -6 or rc == -5 then
+		-- Stale or reused nonce, or no credentials for this realm.
 		KSR.auth.auth_challenge(realm, 1)
 		return nil
 	end
+	return rc >= 0
+end
+
+-- The registrar's credential for the request's digest username in
+-- realm (auth.ha1), checked against the digest; kept under key when one
+-- is given. Returns the credential ({ha1_md5, tenant_id, owner,
+-- aor_user, device}) or nil when a reply went out (challenge, 403,
+-- 503).
+local function auth_fetch(realm, key)
 	local cred, err, msg = ovbus.ha1 {
 		auth_username = pv("$au"),
 		realm = realm,
@@ -476,22 +531,53 @@ local function authenticate(realm, proxy)
 		reply(403, "Forbidden")
 		return nil
 	end
-	-- KEMI takes the value itself (flag 1: it is an HA1), not a
-	-- pseudo-variable name as the native cfg does.
-	local rc = KSR.auth.pv_auth_check(realm, cred.ha1_md5, 1, 0)
-	if rc == -4 or rc == -6 or rc == -5 then
-		-- Stale or reused nonce, or no credentials for this realm.
+	local ok = digest_ok(realm, cred)
+	if ok == false then
+		log("info", "edge.auth_failed", "source_ip", pv("$si"),
+			"auth_username", pv("$au"), "realm", realm)
+		reply(403, "Forbidden")
+	end
+	if not ok then
+		return nil
+	end
+	if key then
+		cred_keep(key, cred)
+	end
+	return cred
+end
+
+-- Digest credentials of the request for realm. A call (proxy) is
+-- checked against the registrar's HA1, fetched every time; a REGISTER
+-- against the kept one when there is one, else (or when the digest is
+-- wrong against it: the secret may have been rotated) against the
+-- registrar's, which is then kept. Returns the credential and its key
+-- (REGISTER), or nil when a reply went out (challenge, 403, 503).
+local function authenticate(realm, proxy)
+	if KSR.auth.has_credentials(realm) < 0 then
 		KSR.auth.auth_challenge(realm, 1)
 		return nil
 	end
-	if rc < 0 then
-		log("info", "edge.auth_failed", "source_ip", pv("$si"),
-			"auth_username", pv("$au"), "realm", realm, "rc", rc)
-		reply(403, "Forbidden")
-		return nil
+	if proxy then
+		local cred = auth_fetch(realm)
+		if cred then
+			-- Relayed: the credentials stop here.
+			KSR.auth.consume_credentials()
+		end
+		return cred
 	end
-	KSR.auth.consume_credentials()
-	return cred
+	local key = cred_key(realm)
+	local cred = cred_kept(key)
+	if cred then
+		local ok = digest_ok(realm, cred)
+		if ok then
+			return cred, key
+		end
+		if ok == nil then
+			return nil
+		end
+		cred_forget(key)
+	end
+	return auth_fetch(realm, key), key
 end
 
 ---------------------------------------------------------------------
@@ -527,24 +613,23 @@ local function bench_plan()
 	}
 end
 
-local function route_register()
-	if BENCH_HA1 ~= "" then
-		return bench_register()
+-- A device registers its own user, nobody else: false after a 403.
+local function register_own(cred)
+	if pv("$tU") == cred.aor_user then
+		return true
 	end
-	local realm = pv("$td")
-	local cred = authenticate(realm, false)
-	if not cred then
-		return
-	end
-	if pv("$tU") ~= cred.aor_user then
-		-- A device registers its own user, nobody else.
-		log("warn", "edge.register_foreign", "auth_username", pv("$au"),
-			"to_user", pv("$tU"))
-		reply(403, "Forbidden")
-		return
-	end
+	log("warn", "edge.register_foreign", "auth_username", pv("$au"),
+		"to_user", pv("$tU"))
+	reply(403, "Forbidden")
+	return false
+end
+
+-- binding.save of the REGISTER, with the HA1 its digest was checked
+-- against: the registrar refuses it (unauthenticated) if that is no
+-- longer the device's.
+local function register_save(realm, cred)
 	local expires = tonumber(pv("$hdr(Expires)") or "")
-	local saved, err, msg = ovbus.save {
+	return ovbus.save {
 		tenant_id = cred.tenant_id,
 		owner = cred.owner,
 		device = cred.device,
@@ -557,7 +642,33 @@ local function route_register()
 		user_agent = pv("$ua") or "",
 		call_id = pv("$ci"),
 		cseq = tonumber(pv("$cs")) or 0,
+		ha1_md5 = cred.ha1_md5,
 	}
+end
+
+local function route_register()
+	if BENCH_HA1 ~= "" then
+		return bench_register()
+	end
+	local realm = pv("$td")
+	local cred, key = authenticate(realm, false)
+	if not cred or not register_own(cred) then
+		return
+	end
+	local saved, err, msg = register_save(realm, cred)
+	if err == "unauthenticated" or err == "not_found" then
+		-- The credential changed after its HA1 was kept (a rotation,
+		-- a rename): ask the registrar again, check the digest once
+		-- more, and save with the HA1 it has now.
+		log("info", "edge.auth_stale", "auth_username", pv("$au"),
+			"realm", realm, "error", err)
+		cred_forget(key)
+		cred = auth_fetch(realm, key)
+		if not cred or not register_own(cred) then
+			return
+		end
+		saved, err, msg = register_save(realm, cred)
+	end
 	if not saved then
 		local min = msg and msg:match("min_expires=(%d+)")
 		if min then

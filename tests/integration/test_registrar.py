@@ -1,6 +1,8 @@
 """The registrar on a real stack: SIP credentials through the admin API,
 bindings and presence over the bus (`ovctl registrar`), restarts and
-expiry. REGISTER through Kamailio is tested with SIPp in test_calls.py."""
+expiry, and what the edge's kept HA1s must not change: a rotated secret
+stops registering at once. The rest of REGISTER through Kamailio is
+tested with SIPp in test_calls.py."""
 import hashlib
 import json
 import re
@@ -9,7 +11,7 @@ import subprocess
 import pytest
 
 from admin_api import Api, outbox, psql
-from calls import login, mailed_password, new_number
+from calls import Company, finish, login, mailed_password, messages, new_number
 from conftest import STACK, wait_until
 
 SECRET = re.compile(r"^[2-9A-HJ-NP-Z]{24}$")
@@ -427,6 +429,85 @@ def test_deleted_user_loses_sip_access(stack, operator):
     assert t.admin.delete(f"/v1/users/{iid}").status == 204
     assert device_row(stack, t.id, iid)["generation"] == g + 1
     assert contacts_of(stack, t.id, iid) == []
+
+
+def sipp_ok(r):
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+
+
+def edge_events(stack, event, auth_username):
+    """ov.lua's log lines (JSON after Kamailio's prefix) of one event."""
+    out = []
+    with open(stack.log_path("kamailio"), errors="replace") as f:
+        for line in f:
+            if f'"event":"{event}"' in line:
+                e = json.loads(line[line.index('{"event"'):])
+                if e.get("auth_username") == auth_username:
+                    out.append(e)
+    return out
+
+
+def test_rotated_secret_stops_registering_though_the_edge_kept_its_ha1(
+        stack, operator):
+    c = Company(stack, operator, [("Piero Neri", "Piero", "09")])
+    u = c.users["Piero"]
+    port, uid, old = u["port"], u["id"], u["sip"]["password"]
+    contact = f"sip:piero@127.0.0.1:{port};transport=UDP"
+    # Registered once: the edge keeps the HA1 of the old secret.
+    sipp_ok(c.register("Piero", port))
+    assert contacts_of(stack, c.id, uid) == [contact]
+
+    # A password change rotates the secret (and removes the bindings).
+    api = login(stack, c.number, "Piero", "Utente.Nuovo1", "Utente.Nuovo2")
+    new = api.get("/v1/me/sip").json["password"]
+    assert new != old
+    # The old secret still matches the HA1 the edge kept, but the
+    # registrar refuses to save with it: the edge asks again and answers
+    # 403.
+    sipp_ok(c.register("Piero", port, expect=403, password=old))
+    assert contacts_of(stack, c.id, uid) == []
+    assert edge_events(stack, "edge.auth_stale", "piero.app")
+    sipp_ok(c.register("Piero", port, expect=403, password=old))
+    # The new secret registers at once.
+    sipp_ok(c.register("Piero", port, password=new))
+    assert contacts_of(stack, c.id, uid) == [contact]
+
+    # Rotated again while the edge keeps the HA1 of `new`: the newest
+    # secret registers at once, `new` no longer does.
+    api = login(stack, c.number, "Piero", "Utente.Nuovo2", "Utente.Nuovo3")
+    newest = api.get("/v1/me/sip").json["password"]
+    sipp_ok(c.register("Piero", port, password=newest))
+    sipp_ok(c.register("Piero", port, expect=403, password=new))
+    assert contacts_of(stack, c.id, uid) == [contact]
+
+
+def test_register_refresh_answers_the_contacts_with_expires(stack, operator):
+    c = Company(stack, operator, [("Rita Blu", "Rita", "11")])
+    u = c.users["Rita"]
+    sip, port = u["sip"], u["port"]
+    calls = lambda: [stack.metric("registrar", "ov_bus_requests_received_total",
+                                  f'method="{m}"')
+                     for m in ("auth.ha1", "binding.save")]
+    before = calls()
+    p = stack.sipp_bg("register_refresh.xml", "-trace_msg", "-s",
+                      sip["username"], "-key", "domain", c.domain, "-key",
+                      "expires", "300", "-au", sip["auth_username"], "-ap",
+                      sip["password"], port=port, limit="10s")
+    code, out = finish(p)
+    assert code == 0, out[-3000:]
+    oks = re.findall(r"^SIP/2\.0 200 OK\r?\n(.*?)\r?\n\r?\n", messages(p),
+                     re.M | re.S)
+    assert len(oks) == 2, messages(p)[-3000:]
+    for headers in oks:
+        got = re.findall(r"^Contact: <([^>]*)>;expires=(\d+)", headers, re.M)
+        assert [g[0] for g in got] == \
+            [f"sip:rita@127.0.0.1:{port};transport=UDP"], headers
+        assert 0 < int(got[0][1]) <= 300, headers
+    # One digest lookup for both: the refresh was checked against the
+    # HA1 the edge kept, and cost one bus call (binding.save).
+    assert [b - a for a, b in zip(before, calls())] == [1, 2]
+    assert [b["contact"] for b in bindings(stack, c.id, u["id"])[u["id"]][
+        "bindings"]] == [f"sip:rita@127.0.0.1:{port};transport=UDP"]
 
 
 def _try(fn, *args):
