@@ -361,7 +361,7 @@ demo() {
 	# ringing, the closed message, apply, the users' phones (demo.py).
 	more=$(/usr/bin/python3 "$ROOT/scripts/demo.py" \
 		--api "http://127.0.0.1:${HTTP_PORT[admin]}" --mail-dir "$MAIL_DIR" \
-		--number "$number" --admin-password "$pw") || {
+		--number "$number" --admin-password="$pw") || {
 		echo "stack: could not set up the demo company" >&2
 		return 1
 	}
