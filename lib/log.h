@@ -79,6 +79,7 @@ void ov_log_emit(enum ov_log_level level, const struct ov_log_ctx *ctx,
 #define ov_log_info(...) OV_LOG_(OV_LOG_INFO, NULL, __VA_ARGS__, OV_LEND)
 #define ov_log_warn(...) OV_LOG_(OV_LOG_WARN, NULL, __VA_ARGS__, OV_LEND)
 #define ov_log_error(...) OV_LOG_(OV_LOG_ERROR, NULL, __VA_ARGS__, OV_LEND)
+#define ov_logc(level, c, ...) OV_LOG_(level, c, __VA_ARGS__, OV_LEND)
 #define ov_logc_info(c, ...) OV_LOG_(OV_LOG_INFO, c, __VA_ARGS__, OV_LEND)
 #define ov_logc_warn(c, ...) OV_LOG_(OV_LOG_WARN, c, __VA_ARGS__, OV_LEND)
 #define ov_logc_error(c, ...) OV_LOG_(OV_LOG_ERROR, c, __VA_ARGS__, OV_LEND)

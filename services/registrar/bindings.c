@@ -76,13 +76,16 @@ static void log_events(const struct save *s)
 		if (strcmp(kind, "saved") == 0) {
 			ov_parse_long(PQgetvalue(s->res, i, COL_SECS), 0,
 				      CONTACT_EXPIRES_MAX, &secs);
-			ov_logc_info(&s->req->log, "binding.saved",
-				     OV_LS("owner", s->in->owner),
-				     OV_LS("device", s->in->device),
-				     OV_LS("aor", s->aor),
-				     OV_LS("contact", contact),
-				     OV_LI("expires", secs),
-				     OV_LB("new", strcmp(note, "new") == 0));
+			/* A refresh that only extends an expiry is every
+			 * phone every few minutes: debug. */
+			bool moved = !PQgetisnull(s->res, i, COL_NOTE);
+			ov_logc(moved ? OV_LOG_INFO : OV_LOG_DEBUG,
+				&s->req->log, "binding.saved",
+				OV_LS("owner", s->in->owner),
+				OV_LS("device", s->in->device),
+				OV_LS("aor", s->aor), OV_LS("contact", contact),
+				OV_LI("expires", secs),
+				OV_LB("new", strcmp(note, "new") == 0));
 		} else if (strcmp(kind, "removed") == 0 ||
 			   strcmp(kind, "dropped") == 0) {
 			ov_logc_info(&s->req->log, "binding.removed",
