@@ -62,39 +62,42 @@ struct save {
 	unsigned changed;
 };
 
-/* Written after the statement has committed. */
-static void log_events(const struct save *s)
+/* One change row of binding_save (not "aor", not "binding"): counted
+ * and logged. The statement has committed. */
+static void save_event(struct save *s, int i, const char *kind)
 {
-	int n = PQntuples(s->res);
+	const char *note = PQgetvalue(s->res, i, COL_NOTE);
+	const char *contact = PQgetvalue(s->res, i, COL_BINDING);
+	bool removed = strcmp(kind, "removed") == 0;
+	long secs = 0;
 
-	for (int i = 1; i < n; i++) {
-		const char *kind = PQgetvalue(s->res, i, COL_KIND);
-		const char *note = PQgetvalue(s->res, i, COL_NOTE);
-		const char *contact = PQgetvalue(s->res, i, COL_BINDING);
-		long secs = 0;
+	if (strcmp(kind, "saved") == 0) {
+		/* A refresh that only extends an expiry (no note) is every
+		 * phone every few minutes: not a change, and debug. */
+		bool moved = !PQgetisnull(s->res, i, COL_NOTE);
 
-		if (strcmp(kind, "saved") == 0) {
-			ov_parse_long(PQgetvalue(s->res, i, COL_SECS), 0,
-				      CONTACT_EXPIRES_MAX, &secs);
-			/* A refresh that only extends an expiry is every
-			 * phone every few minutes: debug. */
-			bool moved = !PQgetisnull(s->res, i, COL_NOTE);
-			ov_logc(moved ? OV_LOG_INFO : OV_LOG_DEBUG,
-				&s->req->log, "binding.saved",
-				OV_LS("owner", s->in->owner),
-				OV_LS("device", s->in->device),
-				OV_LS("aor", s->aor), OV_LS("contact", contact),
-				OV_LI("expires", secs),
-				OV_LB("new", strcmp(note, "new") == 0));
-		} else if (strcmp(kind, "removed") == 0 ||
-			   strcmp(kind, "dropped") == 0) {
-			ov_logc_info(&s->req->log, "binding.removed",
-				     OV_LS("owner", s->in->owner),
-				     OV_LS("device", s->in->device),
-				     OV_LS("aor", s->aor),
-				     OV_LS("contact", contact),
-				     OV_LS("reason", note));
-		}
+		s->saved++;
+		s->changed += moved;
+		ov_parse_long(PQgetvalue(s->res, i, COL_SECS), 0,
+			      CONTACT_EXPIRES_MAX, &secs);
+		ov_logc(moved ? OV_LOG_INFO : OV_LOG_DEBUG, &s->req->log,
+			"binding.saved", OV_LS("owner", s->in->owner),
+			OV_LS("device", s->in->device), OV_LS("aor", s->aor),
+			OV_LS("contact", contact), OV_LI("expires", secs),
+			OV_LB("new", strcmp(note, "new") == 0));
+	} else if (removed || strcmp(kind, "dropped") == 0) {
+		if (removed)
+			s->removed++;
+		else
+			s->dropped++;
+		s->changed++;
+		ov_logc_info(&s->req->log, "binding.removed",
+			     OV_LS("owner", s->in->owner),
+			     OV_LS("device", s->in->device),
+			     OV_LS("aor", s->aor), OV_LS("contact", contact),
+			     OV_LS("reason", note));
+	} else if (strcmp(kind, "stale") == 0) {
+		s->stale++;
 	}
 }
 
@@ -248,7 +251,7 @@ static enum ov_err save_refused(struct save *s, struct ov_bus_reply *rep)
 			   s->in->aor);
 }
 
-/* Counts the changes and answers the AOR's bindings now. */
+/* Counts and logs the changes, and answers the AOR's bindings now. */
 static enum ov_err save_reply(struct save *s, struct ov_bus_reply *rep)
 {
 	Ov__Registrar__SaveReply out = OV__REGISTRAR__SAVE_REPLY__INIT;
@@ -264,24 +267,14 @@ static enum ov_err save_reply(struct save *s, struct ov_bus_reply *rep)
 	for (int i = 1; i < rows; i++) {
 		const char *kind = PQgetvalue(s->res, i, COL_KIND);
 
-		if (strcmp(kind, "binding") == 0) {
-			registrar_binding_row(s->res, i, COL_BINDING,
-					      &bs[out.n_bindings]);
-			ptrs[out.n_bindings] = &bs[out.n_bindings];
-			out.n_bindings++;
-		} else if (strcmp(kind, "saved") == 0) {
-			s->saved++;
-			if (!PQgetisnull(s->res, i, COL_NOTE))
-				s->changed++;
-		} else if (strcmp(kind, "removed") == 0) {
-			s->removed++;
-			s->changed++;
-		} else if (strcmp(kind, "dropped") == 0) {
-			s->dropped++;
-			s->changed++;
-		} else if (strcmp(kind, "stale") == 0) {
-			s->stale++;
+		if (strcmp(kind, "binding") != 0) {
+			save_event(s, i, kind);
+			continue;
 		}
+		registrar_binding_row(s->res, i, COL_BINDING,
+				      &bs[out.n_bindings]);
+		ptrs[out.n_bindings] = &bs[out.n_bindings];
+		out.n_bindings++;
 	}
 	out.bindings = ptrs;
 	out.stale = s->stale;
@@ -335,7 +328,6 @@ enum ov_err registrar_save(const struct ov_bus_req *req,
 		goto out;
 	if (s.changed)
 		registrar_reach_publish(app, req->tenant_id, in->owner);
-	log_events(&s);
 	ov_counter_add(app->m.saved, s.saved);
 	ov_counter_add(app->m.removed, s.removed);
 	ov_counter_add(app->m.dropped, s.dropped);
