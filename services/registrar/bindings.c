@@ -509,3 +509,69 @@ out:
 	ov__registrar__devices_request__free_unpacked(in, NULL);
 	return e;
 }
+
+/* binding.drop: the edge lost a binding it pinged (docs/registrar.md,
+ * "Bindings the edge lost"). The tenant is the AOR's domain's; the row
+ * goes only while it is the registration the edge saw. */
+enum ov_err registrar_drop(const struct ov_bus_req *req,
+			   struct ov_bus_reply *rep, void *arg)
+{
+	struct ov_svc_rt *rt = arg;
+	struct registrar *app = rt->state;
+	Ov__Registrar__DropRequest *in;
+	Ov__Registrar__DropReply out = OV__REGISTRAR__DROP_REPLY__INIT;
+	char key[CREDS_AOR_USER_MAX + 1 + CREDS_DOMAIN_MAX + 1];
+	char aor[sizeof(key) + 4], cseq[16];
+	PGresult *res = NULL;
+	enum ov_err e;
+
+	in = ov__registrar__drop_request__unpack(NULL, req->body_len,
+						 req->body);
+	if (!in)
+		return ov_bus_fail(rep, OV_EINVAL, "body is not a DropRequest");
+	/* The edge's keepalive list holds "user@domain". */
+	char given[sizeof(aor)];
+	snprintf(given, sizeof(given), "%s%s",
+		 strncasecmp(in->aor, "sip", 3) ? "sip:" : "", in->aor);
+	const char *k = aor_key(given, key, sizeof(key));
+	const char *domain = k ? strchr(k, '@') : NULL;
+	if (!domain || domain == k || !creds_domain_ok(domain + 1) ||
+	    !in->contact[0] || strlen(in->contact) >= CONTACT_URI_MAX ||
+	    !creds_text_ok(in->call_id, 255)) {
+		e = ov_bus_fail(rep, OV_EINVAL,
+				"aor (user@domain), contact and call_id are "
+				"required");
+		goto out;
+	}
+	snprintf(aor, sizeof(aor), "sip:%s", k);
+	snprintf(cseq, sizeof(cseq), "%u", in->cseq);
+	struct ov_db *db = registrar_db(app, req->deadline_ms);
+	if (!db) {
+		e = ov_bus_fail(rep, OV_EUNAVAIL, "database busy");
+		goto out;
+	}
+	const char *p[] = {domain + 1, aor, in->contact, in->call_id, cseq};
+	e = ov_db_exec(db, "binding_drop", 5, p, &res);
+	ov_db_release(app->pool, db);
+	if (e != OV_OK) {
+		ov_bus_fail(rep, e, "database");
+		goto out;
+	}
+	if (PQntuples(res) > 0) {
+		struct ov_log_ctx ctx = {PQgetvalue(res, 0, 0),
+					 req->log.request_id};
+		out.removed = true;
+		out.tenant_id = PQgetvalue(res, 0, 0);
+		out.owner = PQgetvalue(res, 0, 1);
+		ov_counter_add(app->m.lost, 1);
+		registrar_reach_publish(app, out.tenant_id, out.owner);
+		ov_logc_info(&ctx, "binding.lost", OV_LS("owner", out.owner),
+			     OV_LS("device", PQgetvalue(res, 0, 2)),
+			     OV_LS("aor", aor), OV_LS("contact", in->contact));
+	}
+	e = ov_bus_reply_pack(rep, &out.base);
+out:
+	PQclear(res);
+	ov__registrar__drop_request__free_unpacked(in, NULL);
+	return e;
+}

@@ -490,6 +490,7 @@ const struct ov_bus_method registrar_methods[] = {
 	{"sip.rotate", rotate},
 	{"auth.ha1", ha1},
 	{"binding.save", registrar_save},
+	{"binding.drop", registrar_drop},
 	{"contacts.get", registrar_contacts},
 	{"devices.list", registrar_devices},
 	{"presence.set", presence},

@@ -64,6 +64,7 @@ static void metrics_init(struct registrar_metrics *m)
 	m->removed = ov_counter_get(gone, gone_help, "reason=\"register\"");
 	m->dropped = ov_counter_get(gone, gone_help, "reason=\"limit\"");
 	m->swept = ov_counter_get(gone, gone_help, "reason=\"swept\"");
+	m->lost = ov_counter_get(gone, gone_help, "reason=\"lost\"");
 	m->stale = ov_counter_get("ov_registrar_contacts_stale_total",
 				  "Contacts ignored as out of order (same "
 				  "Call-ID, CSeq not higher)",

@@ -36,6 +36,7 @@ struct registrar_metrics {
 	struct ov_counter *dropped;	  /* over the per-AOR limit, replaced */
 	struct ov_counter *stale;	  /* out-of-order contacts ignored */
 	struct ov_counter *swept;	  /* expired, deleted by the sweeper */
+	struct ov_counter *lost;	  /* the edge lost them (binding.drop) */
 	struct ov_counter *too_brief;	  /* REGISTERs refused (423) */
 	struct ov_counter *created;	  /* devices created */
 	struct ov_counter *rotated;	  /* owners rotated */
@@ -69,6 +70,8 @@ enum ov_err registrar_contacts(const struct ov_bus_req *req,
 			       struct ov_bus_reply *rep, void *arg);
 enum ov_err registrar_devices(const struct ov_bus_req *req,
 			      struct ov_bus_reply *rep, void *arg);
+enum ov_err registrar_drop(const struct ov_bus_req *req,
+			   struct ov_bus_reply *rep, void *arg);
 
 /* Bindings of a result, from column `col` on (store.c's BINDING_COLS):
  * fills b and returns the number of columns they take. The strings

@@ -96,6 +96,16 @@ const struct ov_db_stmt registrar_stmts[] = {
 	 "$11, $12, $13, $14, $15) WITH ORDINALITY b ORDER BY b.ordinality",
 	 15},
 
+	/* binding.drop: $1 the AOR's domain (how the tenant is found),
+	 * $2 the AOR, $3 contact; only the registration the edge saw
+	 * ($4 Call-ID, $5 CSeq) goes. */
+	{"binding_drop",
+	 "DELETE FROM registrar.bindings b WHERE b.tenant_id = (SELECT "
+	 "d.tenant_id FROM registrar.devices d WHERE d.domain = $1 LIMIT 1) "
+	 "AND b.aor = $2 AND b.contact = $3 AND b.call_id = $4 "
+	 "AND b.cseq = $5 RETURNING b.tenant_id, b.owner, b.device",
+	 5},
+
 	/* the router's hot path: one statement. $2: owners (a text[]
 	 * literal); empty means every owner the registrar knows. */
 	{"contacts_get",
