@@ -23,6 +23,11 @@
 #   OV_PIKE_DENSITY     requests per source per 2 s before pike blocks it
 #                       (default 300; at most 65535: pike keeps it in 16
 #                       bits and would wrap a larger value)
+#   OV_NAT_PING_S       seconds between OPTIONS keepalives to phones behind
+#                       NAT (default 20; 0: none)
+#   OV_NAT_PING_TIMEOUT_S  seconds such a phone may leave them unanswered
+#                       before its binding is dropped (default 60; at
+#                       least twice OV_NAT_PING_S)
 #   OV_LUA_CPATH        Lua cpath of ovbus.so (default build/lib/?.so)
 #   OV_KAMAILIO         the kamailio binary (default: kamailio on PATH)
 #
@@ -66,6 +71,17 @@ export OV_IVR_DEADLINE_MS=${OV_IVR_DEADLINE_MS:-1000}
 check_int OV_IVR_DEADLINE_MS "$OV_IVR_DEADLINE_MS" 1 60000
 export OV_PIKE_DENSITY=${OV_PIKE_DENSITY:-300}
 check_int OV_PIKE_DENSITY "$OV_PIKE_DENSITY" 1 65535
+OV_NAT_PING_S=${OV_NAT_PING_S:-20}
+check_int OV_NAT_PING_S "$OV_NAT_PING_S" 0 3600
+OV_NAT_PING_TIMEOUT_S=${OV_NAT_PING_TIMEOUT_S:-60}
+check_int OV_NAT_PING_TIMEOUT_S "$OV_NAT_PING_TIMEOUT_S" \
+	$((2 * 10#$OV_NAT_PING_S)) 86400
+NAT_DEFS=(-A "OV_NAT_PING_S=$((10#$OV_NAT_PING_S))"
+	-A "OV_NAT_PING_TIMEOUT_S=$((10#$OV_NAT_PING_TIMEOUT_S))")
+if [ $((10#$OV_NAT_PING_S)) -eq 0 ]; then
+	# No keepalives; usrloc's timer still expires what it holds.
+	NAT_DEFS=(-A OV_NAT_NO_PING -A OV_NAT_PING_S=60)
+fi
 # Comma-separated tcp://, ipc:// or inproc:// URLs, none empty.
 url='(tcp|ipc|inproc)://[^,]+'
 [[ $OV_ROUTER_URL =~ ^$url(,$url)*$ ]] ||
@@ -108,4 +124,5 @@ exec "${OV_KAMAILIO:-kamailio}" -DD -E -f "$CFG" \
 	-l "udp:$ADDR:$PORT" -l "tcp:$ADDR:$PORT" \
 	-A "OV_LUA_SCRIPT=\"$LUA\"" \
 	-A "OV_PIKE_DENSITY=$OV_PIKE_DENSITY" -A OV_NO_CORE \
+	"${NAT_DEFS[@]}" \
 	-A "OV_RTPENGINE=\"$OV_RTPENGINE\""

@@ -21,6 +21,11 @@ end
 
 local ovbus = require("ovbus")
 
+-- Our Lua modules sit beside this script.
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+package.path = here .. "?.lua;" .. package.path
+local nat = require("nat")
+
 local function env_int(name, default)
 	local v = os.getenv(name)
 	if v == nil or v == "" then
@@ -301,9 +306,11 @@ local function relay()
 	KSR.tm.t_on_failure("ksr_ov_failure")
 	KSR.tm.t_on_reply("ksr_ov_reply")
 	if KSR.tm.t_relay() < 0 then
-		log("err", "edge.relay_failed", "call_id", pv("$ci"))
+		-- tm has answered the transaction already (kill_transaction):
+		-- a reply of ours would be a second final answer.
+		log("err", "edge.relay_failed", "call_id", pv("$ci"),
+			"ru", pv("$ru"))
 		media_end()
-		reply(500, "Server Internal Error")
 		return "done"
 	end
 	return "relayed"
@@ -443,10 +450,17 @@ function ksr_ov_failure()
 	execute(plan, phase, at)
 end
 
--- Replies to a branch: media answers go through rtpengine.
+-- Replies to a branch or to an in-dialog INVITE: a Contact behind NAT
+-- gets the address the reply came from as alias (so the caller's ACK
+-- and BYE reach the phone), and media answers go through rtpengine.
 function ksr_ov_reply()
+	local code = tonumber(pv("$rs")) or 0
+	if code > 100 and code < 300 and not nat.fix_contact() then
+		log("warn", "edge.contact_bad", "call_id", pv("$ci"),
+			"code", code)
+	end
 	if KSR.textops.has_body_type("application/sdp") > 0 then
-		KSR.rtpengine.rtpengine_answer(RTP_FLAGS)
+		KSR.rtpengine.rtpengine_answer(nat.rtp_flags(RTP_FLAGS))
 	end
 end
 
@@ -686,6 +700,7 @@ local function route_register()
 		end
 		return
 	end
+	nat.keepalive()
 	local hdrs = {}
 	for _, b in ipairs(saved.bindings or {}) do
 		hdrs[#hdrs + 1] = "Contact: <" .. b.contact .. ">;expires=" ..
@@ -807,9 +822,17 @@ function start_plan(plan, raw, cred)
 			KSR.uac.uac_replace_from(quoted(plan.caller_display),
 				"sip:" .. plan.caller_user .. "@" .. domain)
 		end
+		-- A caller behind NAT: its Contact carries where it really
+		-- is, so the callee's BYE or re-INVITE reaches it.
+		if not nat.fix_contact() then
+			log("warn", "edge.contact_bad", "call_id", pv("$ci"))
+			reply(400, "Bad Contact")
+			return
+		end
 		KSR.rr.record_route()
 		if KSR.textops.has_body_type("application/sdp") > 0 and
-			KSR.rtpengine.rtpengine_offer(RTP_FLAGS) > 0 then
+			KSR.rtpengine.rtpengine_offer(
+				nat.rtp_flags(RTP_FLAGS)) > 0 then
 			state_set("rtp", 1)
 		end
 	end
@@ -821,20 +844,37 @@ end
 -- final reply we sent.
 local function route_in_dialog()
 	if KSR.rr.loose_route() > 0 then
+		-- Towards a phone behind NAT: the alias of its Contact.
+		-- From one: a re-INVITE's Contact is aliased in turn.
+		if not nat.route_alias() or
+			(KSR.is_INVITE() and not nat.fix_contact()) then
+			log("warn", "edge.alias_bad", "call_id", pv("$ci"),
+				"method", pv("$rm"))
+			if not KSR.is_ACK() then
+				reply(400, "Bad Request")
+			end
+			return
+		end
 		if KSR.is_BYE() then
 			KSR.rtpengine.rtpengine_delete0()
 		elseif KSR.textops.has_body_type("application/sdp") > 0 then
 			if KSR.is_INVITE() then
-				KSR.rtpengine.rtpengine_offer(RTP_FLAGS)
+				KSR.rtpengine.rtpengine_offer(
+					nat.rtp_flags(RTP_FLAGS))
 			elseif KSR.is_ACK() then
-				KSR.rtpengine.rtpengine_answer(RTP_FLAGS)
+				KSR.rtpengine.rtpengine_answer(
+					nat.rtp_flags(RTP_FLAGS))
 			end
 		end
 		if KSR.is_INVITE() then
 			KSR.tm.t_on_reply("ksr_ov_reply")
 		end
 		if KSR.tm.t_relay() < 0 then
-			KSR.sl.sl_reply_error()
+			-- tm answered already (or it is an ACK, never
+			-- answered): one final answer per request.
+			log("warn", "edge.relay_failed", "call_id", pv("$ci"),
+				"method", pv("$rm"), "ru", pv("$ru"),
+				"du", pv("$du"))
 		end
 		return
 	end
@@ -845,6 +885,32 @@ local function route_in_dialog()
 		return
 	end
 	reply(481, "Call/Transaction Does Not Exist")
+end
+
+-- usrloc (the keepalive list) expired a NATed contact: it stopped
+-- answering OPTIONS, or its TCP connection closed, or it was not
+-- registered again. The registrar drops the binding if it is still
+-- the registration this edge saw; the router then skips it.
+function ksr_registrar_event(evname)
+	if evname ~= "usrloc:contact-expired" then
+		return
+	end
+	local aor = pv("$ulc(exp=>aor)") or ""
+	local contact = pv("$ulc(exp=>addr)") or ""
+	local r, err, msg = ovbus.drop {
+		aor = aor,
+		contact = contact,
+		call_id = pv("$ulc(exp=>callid)") or "",
+		cseq = tonumber(pv("$ulc(exp=>cseq)")) or 0,
+	}
+	if not r then
+		log("warn", "edge.drop_failed", "aor", aor, "contact", contact,
+			"error", err, "message", msg)
+		return
+	end
+	log("info", "edge.nat_lost", "aor", aor, "contact", contact,
+		"received", pv("$ulc(exp=>received)"), "dropped",
+		r.removed and "yes" or "no")
 end
 
 function ksr_request_route()

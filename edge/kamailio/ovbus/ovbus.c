@@ -544,6 +544,9 @@ static const struct ovbus_method methods[] = {
 	 &ov__registrar__save_reply__descriptor, false},
 	{"play", "prompt.play", PEER_IVR, &ov__ivr__play_request__descriptor,
 	 &ov__ivr__play_reply__descriptor, false},
+	{"drop", "binding.drop", PEER_REGISTRAR,
+	 &ov__registrar__drop_request__descriptor,
+	 &ov__registrar__drop_reply__descriptor, false},
 };
 
 static int l_route(lua_State *L)
@@ -564,6 +567,11 @@ static int l_save(lua_State *L)
 static int l_play(lua_State *L)
 {
 	return call_method(L, &methods[3]);
+}
+
+static int l_drop(lua_State *L)
+{
+	return call_method(L, &methods[4]);
 }
 
 /* ovbus.plan(hex): the plan route returned, decoded again (failure_route
@@ -699,7 +707,6 @@ static int l_configure(lua_State *L)
 	configure_peer(L, &st.peers[PEER_ROUTER], true);
 	configure_peer(L, &st.peers[PEER_REGISTRAR], false);
 	configure_peer(L, &st.peers[PEER_IVR], false);
-	configure_peer(L, &st.peers[PEER_IVR], false);
 	if (!field_uint(L, 1, "deadline_ms", OVBUS_DEADLINE_DEFAULT, 1,
 			OVBUS_DEADLINE_MAX, &deadline, msg, sizeof(msg)))
 		return luaL_error(L, "ovbus.configure: %s", msg);
@@ -712,10 +719,15 @@ static int l_configure(lua_State *L)
 }
 
 static const luaL_Reg ovbus_fns[] = {
-	{"configure", l_configure}, {"route", l_route},
-	{"plan", l_plan},	    {"ha1", l_ha1},
-	{"save", l_save},	    {"play", l_play},
-	{"json", l_json},	    {NULL, NULL},
+	{"configure", l_configure},
+	{"route", l_route},
+	{"plan", l_plan},
+	{"ha1", l_ha1},
+	{"save", l_save},
+	{"play", l_play},
+	{"json", l_json},
+	{"drop", l_drop},
+	{NULL, NULL},
 };
 
 int luaopen_ovbus(lua_State *L);
