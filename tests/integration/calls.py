@@ -4,6 +4,8 @@ import glob
 import itertools
 import os
 import random
+import re
+import tempfile
 
 from admin_api import Api, outbox
 from conftest import free_udp_port, wait_until
@@ -13,6 +15,41 @@ _numbers = itertools.count(random.randrange(100000, 800000))
 
 def new_number():
     return f"06{next(_numbers):07d}"
+
+
+# The private address phones behind NAT write in their headers and SDP.
+# It appears only inside messages: nothing is ever sent to it.
+PRIVATE_IP = "192.168.1.10"
+SIPP_DIR = os.path.join(os.path.dirname(__file__), "..", "sipp")
+
+
+def behind_nat(scenario, rtp_port=None):
+    """A copy of tests/sipp/<scenario> as a phone behind NAT sends it:
+    its private address and port 5060 in Via and Contact, its SDP's o=
+    and c= lines private; with rtp_port, that port in m= (the test's own
+    RTP socket on loopback, where the NAT would map it). Returns the
+    copy's path, for Stack.sipp*()."""
+    with open(os.path.join(SIPP_DIR, scenario)) as f:
+        text = f.read()
+    text = text.replace("[local_ip]:[local_port]", f"{PRIVATE_IP}:5060")
+    text = re.sub(r"IN IP\[(local|media)_ip_type\] \[(local|media)_ip\]",
+                  f"IN IP4 {PRIVATE_IP}", text)
+    if rtp_port:
+        text = text.replace("m=audio [media_port]", f"m=audio {rtp_port}")
+    fd, path = tempfile.mkstemp(prefix="ov-nat-", suffix=".xml")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    return path
+
+
+def with_rtp_port(scenario, rtp_port):
+    """A copy of tests/sipp/<scenario> whose SDP offers rtp_port."""
+    with open(os.path.join(SIPP_DIR, scenario)) as f:
+        text = f.read().replace("m=audio [media_port]", f"m=audio {rtp_port}")
+    fd, path = tempfile.mkstemp(prefix="ov-rtp-", suffix=".xml")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    return path
 
 
 def mailed_password(stack, tenant_id, kind, recipient):
@@ -45,8 +82,10 @@ class Company:
     """A tenant with users (name, username, extension) applied, each
     logged in with the SIP credentials of GET /v1/me/sip."""
 
-    def __init__(self, stack, operator, users, **tenant):
+    def __init__(self, stack, operator, users, nat=False, **tenant):
         self.stack = stack
+        # Every phone of the company behind NAT (behind_nat()).
+        self.nat = nat
         number = new_number()
         # Addresses unique to the company: the mails are found by them.
         self.mail_domain = f"c{number}.example"
@@ -114,7 +153,8 @@ class Company:
                  password=None):
         sip = self.users[username]["sip"]
         return self.stack.sipp(
-            "register.xml", "-s", sip["username"], "-key", "domain",
+            self.scenario("register.xml"), "-s", sip["username"], "-key",
+            "domain",
             self.domain, "-key", "expires", str(expires), "-au",
             sip["auth_username"], "-ap", password or sip["password"],
             port=port, expect=expect)
@@ -124,8 +164,12 @@ class Company:
         port = self.users[username]["port"]
         r = self.register(username, port)
         assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
-        return self.stack.sipp_bg(scenario, "-trace_msg", port=port,
-                                  limit=limit)
+        return self.stack.sipp_bg(self.scenario(scenario), "-trace_msg",
+                                  port=port, limit=limit)
+
+    def scenario(self, name):
+        """A phone's SIPp scenario: as it is, or behind NAT."""
+        return behind_nat(name) if self.nat else name
 
     def call_in(self, caller="3331234567", expect=None, limit="60s",
                 hold_ms=200, background=False):
@@ -151,12 +195,14 @@ class Company:
                  "domain", self.domain, "-au", sip["auth_username"], "-ap",
                  sip["password"], "-d", str(hold_ms)]
         if background:
-            return self.stack.sipp_bg("call_device.xml", *extra, limit=limit)
+            return self.stack.sipp_bg(self.scenario("call_device.xml"),
+                                      *extra, limit=limit)
         if expect:
-            return self.stack.sipp("call_device_fail.xml", *extra,
-                                   limit=limit, timeout=120, expect=expect)
-        return self.stack.sipp("call_device.xml", *extra, limit=limit,
-                               timeout=120)
+            return self.stack.sipp(self.scenario("call_device_fail.xml"),
+                                   *extra, limit=limit, timeout=120,
+                                   expect=expect)
+        return self.stack.sipp(self.scenario("call_device.xml"), *extra,
+                               limit=limit, timeout=120)
 
 
 def messages(proc):

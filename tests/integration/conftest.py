@@ -75,14 +75,18 @@ class Stack:
         self.base = base
         self.env = None
 
-    def _env(self):
+    def _env(self, **extra):
         e = dict(os.environ)
         e["OV_RUN_DIR"] = self.run_dir
         e["OV_PORT_BASE"] = str(self.base)
+        # No NAT keepalives: a SIPp phone takes an OPTIONS outside its
+        # call for a failed call and ends. test_nat.py turns them on.
+        e.setdefault("OV_NAT_PING_S", "0")
+        e.update(extra)
         return e
 
-    def sh(self, *args, check=True):
-        return subprocess.run(["bash", STACK, *args], env=self._env(),
+    def sh(self, *args, check=True, **env):
+        return subprocess.run(["bash", STACK, *args], env=self._env(**env),
                               check=check, timeout=120,
                               capture_output=True, text=True)
 
@@ -100,8 +104,14 @@ class Stack:
     def down(self):
         self.sh("down", check=False)
 
-    def start(self, name):
-        self.sh("start", name)
+    def start(self, name, **env):
+        self.sh("start", name, **env)
+
+    def restart(self, name, **env):
+        """Stops and starts one process, with env added to its
+        environment (e.g. OV_NAT_PING_S for Kamailio)."""
+        self.sh("stop", name)
+        self.sh("start", name, **env)
 
     def pid(self, name):
         with open(os.path.join(self.run_dir, "pid", f"{name}.pid")) as f:

@@ -27,6 +27,23 @@ def company(stack, operator):
                                      ("Laura Verdi", "Laura", "05")])
 
 
+@pytest.fixture(scope="module")
+def nat_company(stack, operator):
+    """The same company, every phone of it behind NAT."""
+    return Company(stack, operator, [("Mario Rossi", "Mario", "01"),
+                                     ("Sara Bianchi", "Sara", "02"),
+                                     ("Laura Verdi", "Laura", "05")],
+                   nat=True)
+
+
+@pytest.fixture(params=["public", "behind NAT"])
+def any_company(request):
+    """The ringing tests run with phones on public addresses and with
+    every phone behind NAT."""
+    name = "company" if request.param == "public" else "nat_company"
+    return request.getfixturevalue(name)
+
+
 def ok(r):
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
 
@@ -78,7 +95,8 @@ def test_internal_call_by_extension_shows_extension_and_username(stack, company)
         laura.kill()
 
 
-def test_simultaneous_all_ring_one_answers_others_cancelled(stack, company):
+def test_simultaneous_all_ring_one_answers_others_cancelled(stack, any_company):
+    company = any_company
     company.ringing("simultaneous", ["Mario", "Sara"])
     company.apply()
     mario = company.phone("Mario", "uas_ring.xml")
@@ -102,7 +120,8 @@ def test_simultaneous_all_ring_one_answers_others_cancelled(stack, company):
         sara.kill()
 
 
-def test_sequential_first_does_not_answer_second_does(stack, company):
+def test_sequential_first_does_not_answer_second_does(stack, any_company):
+    company = any_company
     company.ringing("sequential", ["Mario", "Sara"], rings=3)
     company.apply()
     mario = company.phone("Mario", "uas_ring.xml")

@@ -548,7 +548,9 @@ def test_smtp_authentication(stack, operator, replicas, tmp_path):
                                 if e["outbox_id"] == oid], 10,
                        "a refused login")[0]
         assert e["smtp_code"] == 535
-        assert delivery(stack, oid)[0] == "queued"
+        # Retried, not given up: queued again, or already being sent
+        # again (the backoff is 200 ms; a busy machine may be there).
+        assert delivery(stack, oid)[0] in ("queued", "sending")
         bad.stop()
         good = replicas(OV_SMTP_URL=f"smtp://127.0.0.1:{port}",
                         OV_SMTP_USER="ovunque",
