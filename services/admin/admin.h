@@ -14,6 +14,7 @@
 #include "db.h"
 #include "http.h"
 #include "json.h"
+#include "registrar.pb-c.h"
 #include "route.h"
 
 struct admin_cfg {
@@ -136,6 +137,16 @@ void me_photo_get(struct admin_req *r);
 void me_photo_delete(struct admin_req *r);
 void me_consent_put(struct admin_req *r);
 
+/* A person's own address book (contacts.c). */
+void contacts_list(struct admin_req *r);
+void contacts_create(struct admin_req *r);
+void contacts_patch(struct admin_req *r);
+void contacts_delete(struct admin_req *r);
+
+/* The company directory: people, the main line, live presence
+ * (directory.c). */
+void directory_get(struct admin_req *r);
+
 void config_draft_get(struct admin_req *r);
 void config_templates(struct admin_req *r);
 void config_ringing_put(struct admin_req *r);
@@ -176,6 +187,16 @@ bool admin_sip_presence(struct admin_req *r, const char *presence);
 void admin_sip_forget_tenant(struct admin_req *r, const char *tenant_id);
 void admin_sip_rotate(struct admin_req *r, const char *tenant_id,
 		      const char *user_id);
+/* Presence and live bindings of every owner of the caller's tenant
+ * (registrar contacts.get, as the router asks it); NULL when the
+ * registrar could not be asked (logged). Free with
+ * ov__registrar__contacts_reply__free_unpacked. */
+Ov__Registrar__ContactsReply *admin_sip_reach(struct admin_req *r);
+/* One owner's entry of c (user id or "main"), or NULL. */
+const Ov__Registrar__Reach *
+admin_sip_reach_of(const Ov__Registrar__ContactsReply *c, const char *owner);
+/* Whether r has a live binding. */
+bool admin_sip_registered(const Ov__Registrar__Reach *r);
 
 void auth_login(struct admin_req *r);
 void auth_logout(struct admin_req *r);

@@ -60,6 +60,11 @@ const struct ov_route admin_routes[] = {
 	R("GET", "/v1/me/sip", sip_me_get, USR, false, false),
 	R("GET", "/v1/me/devices", sip_me_devices, USR, false, false),
 	R("GET", "/v1/lines/main/sip", sip_main_line_get, ADM, false, false),
+	R("GET", "/v1/me/contacts", contacts_list, USR, false, false),
+	R("POST", "/v1/me/contacts", contacts_create, USR, true, false),
+	R("PATCH", "/v1/me/contacts/{id}", contacts_patch, USR, true, false),
+	R("DELETE", "/v1/me/contacts/{id}", contacts_delete, USR, false, false),
+	R("GET", "/v1/directory", directory_get, USR, false, false),
 
 	R("GET", "/v1/users", users_list, ADM, false, false),
 	R("POST", "/v1/users", users_create, ADM, true, false),

@@ -1,0 +1,276 @@
+"""The admin API the app uses: the company directory, personal contacts,
+the apply diff and "try it" (simulate), each as the app calls it, with
+another company's and another person's data invisible (404)."""
+import pytest
+
+from admin_api import Api, psql
+from calls import Company
+from conftest import wait_until
+
+
+@pytest.fixture(scope="module")
+def operator(stack):
+    r = stack.ovctl("apikey", "create", "app api tests")
+    assert r.returncode == 0, r.stderr
+    return Api(stack.env["OV_ADMIN_HTTP"], r.stdout.strip())
+
+
+@pytest.fixture(scope="module")
+def acme(stack, operator):
+    """Mario (01) and Laura (05), applied and logged in."""
+    return Company(stack, operator, [("Mario Rossi", "Mario", "01"),
+                                     ("Laura Bianchi", "Laura", "05")])
+
+
+@pytest.fixture(scope="module")
+def other(stack, operator):
+    """Another company, with a user of its own."""
+    return Company(stack, operator, [("Gianni Verdi", "Gianni", "01")])
+
+
+def assert_problem(r, status, field=None):
+    assert r.status == status, r
+    assert r.headers["Content-Type"] == "application/problem+json", r
+    doc = r.json
+    assert doc["status"] == status and doc["detail"], doc
+    if field is not None:
+        assert doc.get("field") == field, doc
+    return doc
+
+
+ANNA = {"name": "Anna Neri", "numbers": [
+    {"label": "mobile", "number": "+39 335 123 4567"},
+    {"label": "work", "number": "05"}],
+    "email": "anna@neri.example", "company": "Neri Srl",
+    "note": "chiamare dopo le 15\nmai il lunedì"}
+
+
+# ---- personal contacts ----
+
+def test_contacts_create_read_change_delete(acme):
+    laura = acme.users["Laura"]["api"]
+    r = laura.post("/v1/me/contacts", ANNA)
+    assert r.status == 201, r
+    c = r.json
+    assert c["name"] == "Anna Neri"
+    assert c["numbers"] == [{"label": "mobile", "number": "+393351234567"},
+                            {"label": "work", "number": "05"}]
+    assert c["email"] == "anna@neri.example" and c["company"] == "Neri Srl"
+    assert c["note"] == ANNA["note"]
+    assert c["created_at"] and c["updated_at"]
+    r = laura.post("/v1/me/contacts", {"name": "bruno", "numbers": [
+        {"label": "home", "number": "061234567"}]})
+    assert r.status == 201, r
+    bruno = r.json
+    assert bruno["email"] is None and bruno["company"] is None
+    assert bruno["note"] is None
+
+    r = laura.get("/v1/me/contacts")
+    assert r.status == 200, r
+    assert [x["name"] for x in r.json["contacts"]] == ["Anna Neri", "bruno"]
+
+    r = laura.patch(f"/v1/me/contacts/{c['id']}",
+                    {"company": None, "numbers": [{"label": "other",
+                                                   "number": "112"}]})
+    assert r.status == 200, r
+    assert r.json["company"] is None and r.json["name"] == "Anna Neri"
+    assert r.json["email"] == "anna@neri.example"
+    assert r.json["numbers"] == [{"label": "other", "number": "112"}]
+
+    assert laura.delete(f"/v1/me/contacts/{c['id']}").status == 204
+    assert_problem(laura.delete(f"/v1/me/contacts/{c['id']}"), 404)
+    assert_problem(laura.patch(f"/v1/me/contacts/{c['id']}", {"name": "X"}),
+                   404)
+    names = [x["name"] for x in laura.get("/v1/me/contacts").json["contacts"]]
+    assert names == ["bruno"]
+    assert laura.delete(f"/v1/me/contacts/{bruno['id']}").status == 204
+
+
+def test_contacts_search_by_name_company_and_number(acme):
+    mario = acme.users["Mario"]["api"]
+    ids = []
+    for body in [{"name": "Carla Gialli", "numbers": [
+                     {"label": "mobile", "number": "3471112233"}]},
+                 {"name": "Dario", "company": "Officina Gialli",
+                  "numbers": [{"label": "work", "number": "0699887766"}]},
+                 {"name": "Elena", "numbers": [
+                     {"label": "home", "number": "0211223344"}]}]:
+        r = mario.post("/v1/me/contacts", body)
+        assert r.status == 201, r
+        ids.append(r.json["id"])
+
+    def names(q):
+        r = mario.get(f"/v1/me/contacts?q={q}")
+        assert r.status == 200, r
+        return [x["name"] for x in r.json["contacts"]]
+
+    assert names("gialli") == ["Carla Gialli", "Dario"]
+    assert names("998877") == ["Dario"]
+    assert names("347%20111") == ["Carla Gialli"]  # as typed, with a space
+    assert names("nobody") == []
+    assert names("") == ["Carla Gialli", "Dario", "Elena"]
+    assert_problem(mario.get("/v1/me/contacts?q=" + "x" * 101), 400, "q")
+    for i in ids:
+        assert mario.delete(f"/v1/me/contacts/{i}").status == 204
+
+
+def test_contacts_validation_names_the_field(acme):
+    laura = acme.users["Laura"]["api"]
+    one = [{"label": "home", "number": "061234"}]
+    for body, field in [
+            ({"numbers": one}, "name"),
+            ({"name": "", "numbers": one}, "name"),
+            ({"name": "x" * 101, "numbers": one}, "name"),
+            ({"name": "X"}, "numbers"),
+            ({"name": "X", "numbers": []}, "numbers"),
+            ({"name": "X", "numbers": one * 6}, "numbers"),
+            ({"name": "X", "numbers": [{"label": "fax", "number": "061234"}]},
+             "numbers[0].label"),
+            ({"name": "X", "numbers": one + [{"label": "home",
+                                              "number": "12"[:1]}]},
+             "numbers[1].number"),
+            ({"name": "X", "numbers": [{"label": "home",
+                                        "number": "1" * 21}]},
+             "numbers[0].number"),
+            ({"name": "X", "numbers": [{"label": "home",
+                                        "number": "06-abc"}]},
+             "numbers[0].number"),
+            ({"name": "X", "numbers": one, "email": "not-an-address"}, "email"),
+            ({"name": "X", "numbers": one, "note": "n" * 501}, "note"),
+            ({"name": "X", "numbers": one, "tenant_id": "x"}, "tenant_id")]:
+        assert_problem(laura.post("/v1/me/contacts", body), 400, field)
+    r = laura.post("/v1/me/contacts", {"name": "Ok", "numbers": one})
+    assert r.status == 201
+    cid = r.json["id"]
+    assert_problem(laura.patch(f"/v1/me/contacts/{cid}", {}), 400)
+    assert_problem(laura.patch(f"/v1/me/contacts/{cid}", {"name": None}), 400,
+                   "name")
+    assert_problem(laura.patch("/v1/me/contacts/not-a-uuid", {"name": "Y"}),
+                   404)
+    assert laura.delete(f"/v1/me/contacts/{cid}").status == 204
+
+
+def test_contacts_are_invisible_to_other_people_and_companies(acme, other):
+    laura = acme.users["Laura"]["api"]
+    r = laura.post("/v1/me/contacts", ANNA)
+    assert r.status == 201
+    cid = r.json["id"]
+    # Mario (same company), the company's admin and another company's
+    # user: none lists, changes or deletes Laura's contact.
+    for api in [acme.users["Mario"]["api"], acme.admin,
+                other.users["Gianni"]["api"], other.admin]:
+        listed = api.get("/v1/me/contacts?q=Anna").json["contacts"]
+        assert all(x["id"] != cid for x in listed)
+        assert_problem(api.patch(f"/v1/me/contacts/{cid}", {"name": "Mine"}),
+                       404)
+        assert_problem(api.delete(f"/v1/me/contacts/{cid}"), 404)
+    r = laura.get("/v1/me/contacts")
+    assert [x["name"] for x in r.json["contacts"]] == ["Anna Neri"]
+    assert laura.delete(f"/v1/me/contacts/{cid}").status == 204
+
+
+def test_contacts_need_a_person(stack, operator, acme):
+    assert_problem(operator.get("/v1/me/contacts"), 403)
+    assert_problem(Api(stack.env["OV_ADMIN_HTTP"]).get("/v1/me/contacts"), 401)
+
+
+def test_an_address_book_holds_at_most_2000(stack, acme):
+    mario = acme.users["Mario"]["api"]
+    # Fill up to the limit in the database (2,000 POSTs would only test
+    # patience); the API's own count decides.
+    psql(stack, "INSERT INTO admin.contacts (tenant_id, owner_id, name, "
+         "numbers) SELECT :'p1', :'p2', 'Filler ' || i, "
+         "'[{\"label\":\"other\",\"number\":\"0600000\"}]' "
+         "FROM generate_series(1, 1999) i", acme.id, acme.users["Mario"]["id"])
+    one = [{"label": "home", "number": "061234"}]
+    r = mario.post("/v1/me/contacts", {"name": "The last", "numbers": one})
+    assert r.status == 201, r
+    doc = assert_problem(mario.post("/v1/me/contacts",
+                                    {"name": "One more", "numbers": one}), 409)
+    assert doc["code"] == "contact_limit" and "2000" in doc["detail"]
+    # Another person's book is their own.
+    r = acme.users["Laura"]["api"].post("/v1/me/contacts",
+                                        {"name": "Fine", "numbers": one})
+    assert r.status == 201
+    acme.users["Laura"]["api"].delete(f"/v1/me/contacts/{r.json['id']}")
+    psql(stack, "DELETE FROM admin.contacts WHERE owner_id = :'p1'",
+         acme.users["Mario"]["id"])
+
+
+def test_a_person_who_leaves_takes_their_contacts(stack, operator):
+    co = Company(stack, operator, [("Piero Blu", "Piero", "07")])
+    piero = co.users["Piero"]
+    r = piero["api"].post("/v1/me/contacts", ANNA)
+    assert r.status == 201
+    assert co.admin.delete(f"/v1/users/{piero['id']}").status == 204
+    assert psql(stack, "SELECT count(*) FROM admin.contacts WHERE "
+                "owner_id = :'p1'", piero["id"]) == [["0"]]
+
+
+# ---- the company directory ----
+
+def entries(api, q=None):
+    r = api.get("/v1/directory" + (f"?q={q}" if q is not None else ""))
+    assert r.status == 200, r
+    return r.json
+
+
+def test_directory_lists_the_company_with_live_presence(stack, acme, other):
+    laura = acme.users["Laura"]
+    d = entries(laura["api"])
+    assert d["live"] is True
+    by = {e["name"]: e for e in d["entries"]}
+    assert d["entries"][0] == {"type": "main_line", "id": "main",
+                               "name": "Fibra Principale", "username": None,
+                               "extension": None, "presence": "available",
+                               "registered": False}
+    assert by["Mario Rossi"]["extension"] == "01"
+    assert by["Mario Rossi"]["username"] == "Mario"
+    assert by["Mario Rossi"]["id"] == acme.users["Mario"]["id"]
+    assert by["Laura Bianchi"]["type"] == "user"
+    assert "Gianni Verdi" not in by  # another company's
+    exts = [e["extension"] for e in d["entries"] if e["type"] == "user"]
+    assert exts == sorted(exts, key=lambda x: (x is not None, x or ""))
+
+    # Laura goes on do-not-disturb and registers a phone: both show.
+    assert laura["api"].patch("/v1/me", {"presence": "dnd"}).status == 200
+    r = acme.register("Laura", laura["port"])
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    d = entries(acme.users["Mario"]["api"])
+    by = {e["name"]: e for e in d["entries"]}
+    assert by["Laura Bianchi"]["presence"] == "dnd"
+    assert by["Laura Bianchi"]["registered"] is True
+    assert by["Mario Rossi"]["registered"] is False
+    assert by["Mario Rossi"]["presence"] == "available"
+    # Unregistered and back: the directory follows.
+    r = acme.register("Laura", laura["port"], expires=0)
+    assert r.returncode == 0
+    assert laura["api"].patch("/v1/me", {"presence": "available"}).status == 200
+    by = {e["name"]: e for e in entries(acme.admin)["entries"]}
+    assert by["Laura Bianchi"]["registered"] is False
+    assert by["Laura Bianchi"]["presence"] == "available"
+
+
+def test_directory_search_and_who_is_listed(stack, acme):
+    assert [e["name"] for e in entries(acme.admin, "05")["entries"]] == \
+        ["Laura Bianchi"]
+    assert [e["name"] for e in entries(acme.admin, "rossi")["entries"]] == \
+        ["Mario Rossi"]
+    assert [e["name"] for e in entries(acme.admin, "fibra")["entries"]] == \
+        ["Fibra Principale"]
+    assert entries(acme.admin, "nessuno")["entries"] == []
+    # A person added but not applied yet is not in the directory.
+    r = acme.admin.post("/v1/users", {"name": "Nuovo Arrivo",
+                                      "email": f"nuovo@{acme.mail_domain}",
+                                      "username": "Nuovo", "extension": "09"})
+    assert r.status == 201
+    assert entries(acme.admin, "Nuovo")["entries"] == []
+    assert acme.admin.delete(f"/v1/users/{r.json['id']}").status == 204
+    assert_problem(acme.admin.get("/v1/directory?q=" + "x" * 101), 400, "q")
+
+
+def test_directory_is_the_callers_company_only(stack, operator, acme, other):
+    names = {e["name"] for e in entries(other.users["Gianni"]["api"])["entries"]}
+    assert names >= {"Fibra Principale", "Gianni Verdi"}
+    assert not names & {"Mario Rossi", "Laura Bianchi"}
+    assert_problem(operator.get("/v1/directory"), 403)
