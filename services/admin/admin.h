@@ -153,6 +153,10 @@ void config_ringing_put(struct admin_req *r);
 void config_forwarding_put(struct admin_req *r);
 void config_message_put(struct admin_req *r);
 void config_apply(struct admin_req *r);
+/* GET /v1/config/diff: the draft against the live version, in words
+ * (apply.c builds the draft's document as apply would; diff.c words
+ * the difference). */
+void config_diff_get(struct admin_req *r);
 /* In r's transaction: a new version of the tenant's latest applied
  * configuration in `state` ("suspended", "active", "deleted": then
  * without people, messages or settings), so the router and the IVR

@@ -74,6 +74,7 @@ const struct ov_route admin_routes[] = {
 
 	R("GET", "/v1/message-templates", config_templates, USR, false, false),
 	R("GET", "/v1/config/draft", config_draft_get, ADM, false, false),
+	R("GET", "/v1/config/diff", config_diff_get, ADM, false, false),
 	R("PUT", "/v1/ringing", config_ringing_put, ADM, true, false),
 	R("PUT", "/v1/forwarding", config_forwarding_put, ADM, true, false),
 	R("PUT", "/v1/messages/{kind}", config_message_put, ADM, true, false),

@@ -274,3 +274,132 @@ def test_directory_is_the_callers_company_only(stack, operator, acme, other):
     assert names >= {"Fibra Principale", "Gianni Verdi"}
     assert not names & {"Mario Rossi", "Laura Bianchi"}
     assert_problem(operator.get("/v1/directory"), 403)
+
+
+# ---- the apply diff ----
+
+def diff(api):
+    r = api.get("/v1/config/diff")
+    assert r.status == 200, r
+    d = r.json
+    assert d["pending"] == len(d["changes"])
+    for c in d["changes"]:
+        assert set(c) == {"kind", "subject", "before", "after", "text_it",
+                          "text_en"}, c
+    return d
+
+
+def texts(d, lang="it"):
+    return [c[f"text_{lang}"] for c in d["changes"]]
+
+
+def test_diff_before_the_first_apply(stack, operator):
+    from calls import login, mailed_password, new_number
+    number = new_number()
+    r = operator.post("/v1/tenants", {"company_name": "Nuova Srl",
+                                      "number": number,
+                                      "admin_email": f"a@n{number}.example"})
+    assert r.status == 201, r
+    t = r.json
+    pw = mailed_password(stack, t["id"], "admin_activation",
+                         f"a@n{number}.example")
+    admin = login(stack, t["number"], "Amministratore", pw, "Nuova.Password1")
+    d = diff(admin)
+    assert d["live_version"] is None
+    assert texts(d) == ["Nuovo utente: Amministratore", "Squillo: sequenziale",
+                        "Ordine di squillo: Fibra Principale",
+                        "Squilli per utente: 4"]
+    assert texts(d, "en") == ["Amministratore added", "Ringing: sequential",
+                              "Ringing order: Fibra Principale",
+                              "Rings per member: 4"]
+    assert admin.post("/v1/apply").status == 200
+    d = diff(admin)
+    assert d == {"pending": 0, "live_version": 1, "changes": []}
+
+
+def test_diff_words_each_change_and_apply_clears_it(stack, operator, other):
+    co = Company(stack, operator, [("Mario", "Mario", "01")])
+    mario = co.users["Mario"]
+    d = diff(co.admin)
+    assert d["pending"] == 0 and d["live_version"] >= 1
+    live = d["live_version"]
+
+    r = co.admin.post("/v1/users", {"name": "Laura", "username": "Laura",
+                                    "email": f"laura@{co.mail_domain}",
+                                    "extension": "05"})
+    assert r.status == 201
+    laura_id = r.json["id"]
+    r = co.admin.put("/v1/ringing", {"mode": "simultaneous", "rings": 6,
+                                     "members": [
+                                         {"type": "user", "id": laura_id},
+                                         {"type": "user", "id": mario["id"]}]})
+    assert r.status == 200, r
+    r = co.admin.put("/v1/forwarding", {"busy": {"enabled": True,
+                                                 "number": "3351234567"}})
+    assert r.status == 200, r
+    r = co.admin.put("/v1/messages/welcome", {
+        "enabled": True, "template_id": "welcome_short"})
+    assert r.status == 200, r
+    r = co.admin.patch(f"/v1/users/{mario['id']}", {"name": "Mario Rossi"})
+    assert r.status == 200, r
+
+    d = diff(co.admin)
+    assert d["live_version"] == live
+    kinds = [c["kind"] for c in d["changes"]]
+    assert kinds == ["user_renamed", "user_added", "ringing_mode_changed",
+                     "ringing_order_changed", "ringing_rings_changed",
+                     "forwarding_set", "message_enabled"], d
+    assert texts(d) == [
+        "Mario (01) rinominato in Mario Rossi",
+        "Nuovo utente: Laura (05)",
+        "Squillo: sequenziale → simultaneo",
+        "Squillano insieme: Fibra Principale → Laura, Mario Rossi",
+        "Squilli per utente: 4 → 6",
+        "Inoltro se occupato attivato verso +393351234567",
+        "Messaggio di benvenuto attivato"]
+    assert texts(d, "en") == [
+        "Mario (01) renamed Mario Rossi",
+        "Laura (05) added",
+        "Ringing: sequential → simultaneous",
+        "Ringing together: Fibra Principale → Laura, Mario Rossi",
+        "Rings per member: 4 → 6",
+        "Forwarding when busy set to +393351234567",
+        "Welcome message enabled"]
+    added = d["changes"][1]
+    assert added["subject"] == laura_id and added["before"] is None
+    assert added["after"] == {"name": "Laura", "username": "Laura",
+                              "extension": "05"}
+
+    # Another company sees its own configuration only.
+    assert diff(other.admin)["pending"] == 0
+    # Only the administrator may read it.
+    assert_problem(mario["api"].get("/v1/config/diff"), 403)
+    assert_problem(operator.get("/v1/config/diff"), 403)
+
+    r = co.admin.post("/v1/apply")
+    assert r.status == 200 and r.json["version"] == live + 1
+    assert diff(co.admin) == {"pending": 0, "live_version": live + 1,
+                              "changes": []}
+
+    # Removing, moving, turning off: each worded.
+    assert co.admin.delete(f"/v1/users/{laura_id}").status == 204
+    r = co.admin.put("/v1/ringing", {"mode": "sequential", "rings": 6,
+                                     "members": [{"type": "user",
+                                                  "id": mario["id"]}]})
+    assert r.status == 200
+    assert co.admin.put("/v1/forwarding", {}).status == 200
+    r = co.admin.put("/v1/messages/welcome", {
+        "enabled": False, "template_id": "welcome_short"})
+    assert r.status == 200
+    r = co.admin.patch(f"/v1/users/{mario['id']}", {"extension": "07"})
+    assert r.status == 200
+    d = diff(co.admin)
+    assert texts(d) == [
+        "Interno di Mario Rossi: 01 → 07",
+        "Utente rimosso: Laura (05)",
+        "Squillo: simultaneo → sequenziale",
+        "Ordine di squillo: Laura, Mario Rossi → Mario Rossi",
+        "Inoltro se occupato disattivato",
+        "Messaggio di benvenuto disattivato"], d
+    assert co.admin.post("/v1/apply").status == 200
+    assert diff(co.admin)["pending"] == 0
