@@ -33,6 +33,8 @@ struct admin_cfg {
 	const char *sip_transport; /* udp, tcp, tls */
 	const char *ivr_url;	   /* bus: message previews; "" none */
 	int ivr_deadline_ms;
+	const char *router_url; /* bus: "try it" (simulate); "" none */
+	int router_deadline_ms;
 };
 
 struct admin {
@@ -43,7 +45,8 @@ struct admin {
 	struct ov_db_pool *pool;
 	struct ov_bus_pub *pub;
 	struct ov_bus_client *registrar;
-	struct ov_bus_client *ivr; /* NULL without OV_IVR_URL */
+	struct ov_bus_client *ivr;    /* NULL without OV_IVR_URL */
+	struct ov_bus_client *router; /* NULL without OV_ROUTER_URL */
 };
 
 enum admin_role {
@@ -171,6 +174,8 @@ enum ov_err config_restate(struct admin_req *r, const char *tenant_id,
 			   const char *state, struct config_version *out);
 void config_restated(struct admin_req *r, const char *tenant_id,
 		     const struct config_version *v);
+/* POST /v1/simulate through the router (simulate.c). */
+void simulate_post(struct admin_req *r);
 /* GET /v1/messages/{kind}/preview through the IVR (preview.c). */
 void config_message_preview(struct admin_req *r);
 

@@ -81,6 +81,7 @@ const struct ov_route admin_routes[] = {
 	R("GET", "/v1/messages/{kind}/preview", config_message_preview, ADM,
 	  false, false),
 	R("POST", "/v1/apply", config_apply, ADM, false, false),
+	R("POST", "/v1/simulate", simulate_post, ADM, true, false),
 
 	R("GET", "/v1/audit", audit_list, OP | ADM, false, false),
 

@@ -286,6 +286,11 @@ const struct ov_db_stmt admin_stmts[] = {
 	 "allow_premium, max_calls FROM admin.tenants WHERE id = $1 "
 	 "AND state = 'active' FOR UPDATE",
 	 1},
+	/* "try it": the fixed number the trunk would dial, the zone. */
+	{"simulate_tenant",
+	 "SELECT number, timezone FROM admin.tenants WHERE id = $1 "
+	 "AND state = 'active'",
+	 1},
 	/* apply_lock's columns, unlocked: for the diff. */
 	{"diff_tenant",
 	 "SELECT number, timezone, sip_domain, language, allow_international, "

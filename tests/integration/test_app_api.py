@@ -293,7 +293,8 @@ def texts(d, lang="it"):
     return [c[f"text_{lang}"] for c in d["changes"]]
 
 
-def test_diff_before_the_first_apply(stack, operator):
+def unapplied_admin(stack, operator):
+    """A new company's administrator, logged in, nothing applied."""
     from calls import login, mailed_password, new_number
     number = new_number()
     r = operator.post("/v1/tenants", {"company_name": "Nuova Srl",
@@ -303,7 +304,11 @@ def test_diff_before_the_first_apply(stack, operator):
     t = r.json
     pw = mailed_password(stack, t["id"], "admin_activation",
                          f"a@n{number}.example")
-    admin = login(stack, t["number"], "Amministratore", pw, "Nuova.Password1")
+    return login(stack, t["number"], "Amministratore", pw, "Nuova.Password1")
+
+
+def test_diff_before_the_first_apply(stack, operator):
+    admin = unapplied_admin(stack, operator)
     d = diff(admin)
     assert d["live_version"] is None
     assert texts(d) == ["Nuovo utente: Amministratore", "Squillo: sequenziale",
@@ -403,3 +408,138 @@ def test_diff_words_each_change_and_apply_clears_it(stack, operator, other):
         "Messaggio di benvenuto disattivato"], d
     assert co.admin.post("/v1/apply").status == 200
     assert diff(co.admin)["pending"] == 0
+
+
+# ---- "try it" ----
+
+CLOSED = {"enabled": True, "template_id": "closed_hours",
+          "values": {"open": "09:00", "close": "18:00",
+                     "day_from": "monday", "day_to": "friday"},
+          "ranges": [{"days": ["monday", "tuesday", "wednesday", "thursday",
+                               "friday"], "from": "09:00", "to": "18:00"}]}
+
+
+def simulate(api, body, status=200):
+    r = api.post("/v1/simulate", body)
+    assert r.status == status, r
+    return r.json
+
+
+def test_simulate_says_what_a_call_would_do(stack, operator, other):
+    co = Company(stack, operator, [("Mario", "Mario", "01"),
+                                   ("Laura", "Laura", "05")])
+    co.ringing("sequential", ["Mario", "Laura"], rings=4)
+    r = co.admin.put("/v1/messages/closed", CLOSED)
+    assert r.status == 200, r
+    version = co.apply()
+    mario, laura = co.users["Mario"], co.users["Laura"]
+    r = co.register("Mario", mario["port"])
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    assert laura["api"].patch("/v1/me", {"presence": "dnd"}).status == 200
+
+    # Monday 2026-12-14, 10:00 in Rome: open. Mario rings, Laura is
+    # skipped (do-not-disturb); nobody answers: 480.
+    monday = {"from": "3351234567", "at": "2026-12-14T10:00"}
+
+    def rings_mario():
+        d = simulate(co.admin, monday)
+        return d if d["steps"] and d["steps"][0].get("member") == \
+            "Mario (01)" else None
+    d = wait_until(rings_mario, 10, "the router sees Mario registered")
+    assert d["version"] == version and d["from"] == "3351234567"
+    assert d["at"] == "2026-12-14T10:00" and d["timezone"] == "Europe/Rome"
+    assert d["steps"] == [{"kind": "ring", "member": "Mario (01)",
+                           "timeout_s": 20, "devices": 1,
+                           "text_en": "ring Mario (01) for 20 s",
+                           "text_it": "fai squillare Mario (01) per 20 s"}]
+    assert d["skipped"] == [{"member": "Laura (05)",
+                             "reason": "do-not-disturb"}]
+    assert d["if_busy"] == [{"kind": "reject", "code": 486,
+                             "reason": "Busy Here",
+                             "text_en": "reject with 486 Busy Here",
+                             "text_it": "rifiuta con 486 Busy Here"}]
+    assert [s["kind"] for s in d["if_no_answer"]] == ["reject"]
+    assert d["if_no_answer"][0]["code"] == 480
+    assert d["text"] == ["ring Mario (01) for 20 s",
+                         "if all busy: reject with 486 Busy Here",
+                         "if no answer: reject with 480 Temporarily "
+                         "Unavailable"]
+    assert d["text_it"] == ["fai squillare Mario (01) per 20 s",
+                            "se tutti occupati: rifiuta con 486 Busy Here",
+                            "se nessuno risponde: rifiuta con 480 "
+                            "Temporarily Unavailable"]
+    # The words are ovctl simulate's.
+    r = stack.ovctl("simulate", "--tenant", co.id, "--from", "3351234567",
+                    "--to", co.national, "--at", "2026-12-14T10:00")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0] == "; ".join(d["text"])
+
+    # Sunday 2026-12-13: closed. Nothing rings, so nobody is skipped.
+    d = simulate(co.admin, {"from": "+393351234567",
+                            "at": "2026-12-13T10:00"})
+    assert [s["kind"] for s in d["steps"]] == ["announce", "reject"]
+    assert d["steps"][0]["message"] == "closed"
+    assert d["steps"][0]["text_it"] == \
+        "riproduci il messaggio di azienda chiusa"
+    assert d["steps"][0]["text_en"] == "play the closed message"
+    assert d["skipped"] == [] and d["if_busy"] == []
+
+    # Laura available again, Mario's phone gone: Mario is not registered.
+    assert laura["api"].patch("/v1/me", {"presence": "available"}).status \
+        == 200
+    assert co.register("Mario", mario["port"], expires=0).returncode == 0
+
+    def nobody_rings():
+        d = simulate(co.admin, monday)
+        return d if not any(s["kind"] == "ring" for s in d["steps"]) \
+            else None
+    d = wait_until(nobody_rings, 10, "the router sees Mario unregistered")
+    assert {(s["member"], s["reason"]) for s in d["skipped"]} == {
+        ("Mario (01)", "not registered"), ("Laura (05)", "not registered")}
+    assert d["text"] == ["reject with 480 Temporarily Unavailable"]
+
+    # Forwarded unconditionally: the first and only step.
+    co.forwarding(unconditional="3351234567")
+    co.apply()
+    d = simulate(co.admin, {"from": "3471234567"})
+    assert d["steps"][0]["kind"] == "forward"
+    assert d["steps"][0]["number"] == "+393351234567"
+    assert d["steps"][0]["diversion"] == "unconditional"
+    assert d["steps"][0]["text_it"] == \
+        "inoltra a +393351234567 (incondizionato)"
+    assert d["skipped"] == []
+    assert len(d["at"]) == 16  # now, in the company's local time
+
+    # Another company's plan is its own.
+    d = simulate(other.admin, monday)
+    assert "Mario" not in " ".join(d["text"])
+
+
+def test_simulate_refuses_bad_input_and_other_roles(stack, operator, acme):
+    for body, field in [({"from": "33"}, "from"),
+                        ({"from": "335 1234567"}, "from"),
+                        ({"from": "anonymous"}, "from"),
+                        ({"from": "3351234567", "at": "2026-12-13"}, "at"),
+                        ({"from": "3351234567", "at": "2026-02-30T10:00"},
+                         "at"),
+                        ({"from": "3351234567", "at": "2026-12-13T25:00"},
+                         "at")]:
+        doc = assert_problem(acme.admin.post("/v1/simulate", body), 422,
+                             field)
+        assert doc["code"] == "invalid_argument"
+    assert_problem(acme.admin.post("/v1/simulate", {}), 400, "from")
+    assert_problem(acme.admin.post("/v1/simulate", {"from": 3351234567}),
+                   400, "from")
+    assert_problem(acme.admin.post("/v1/simulate", {"from": "3351234567",
+                                                    "to": "0612345678"}),
+                   400, "to")
+    assert_problem(acme.users["Mario"]["api"].post(
+        "/v1/simulate", {"from": "3351234567"}), 403)
+    assert_problem(operator.post("/v1/simulate", {"from": "3351234567"}), 403)
+
+
+def test_simulate_before_the_first_apply(stack, operator):
+    admin = unapplied_admin(stack, operator)
+    doc = assert_problem(admin.post("/v1/simulate", {"from": "3351234567"}),
+                         409)
+    assert doc["code"] == "failed_precondition"
