@@ -198,6 +198,7 @@ start_service() {
 		OV_ADMIN_EVENTS_URL="$(bus_url admin-events)"
 		OV_REGISTRAR_URL="$(bus_url registrar)"
 		OV_IVR_URL="$(bus_url ivr)"
+		OV_ROUTER_URL="$(bus_url router)"
 		OV_SIP_PROXY="127.0.0.1:$SIP_PORT") ;;
 	ivr) envs+=(OV_RTPENGINE_NG="udp:127.0.0.1:$NG_PORT"
 		OV_ADMIN_URL="$(bus_url admin)"

@@ -14,6 +14,7 @@
 #include "db.h"
 #include "http.h"
 #include "json.h"
+#include "registrar.pb-c.h"
 #include "route.h"
 
 struct admin_cfg {
@@ -32,6 +33,8 @@ struct admin_cfg {
 	const char *sip_transport; /* udp, tcp, tls */
 	const char *ivr_url;	   /* bus: message previews; "" none */
 	int ivr_deadline_ms;
+	const char *router_url; /* bus: "try it" (simulate); "" none */
+	int router_deadline_ms;
 };
 
 struct admin {
@@ -42,7 +45,8 @@ struct admin {
 	struct ov_db_pool *pool;
 	struct ov_bus_pub *pub;
 	struct ov_bus_client *registrar;
-	struct ov_bus_client *ivr; /* NULL without OV_IVR_URL */
+	struct ov_bus_client *ivr;    /* NULL without OV_IVR_URL */
+	struct ov_bus_client *router; /* NULL without OV_ROUTER_URL */
 };
 
 enum admin_role {
@@ -136,12 +140,26 @@ void me_photo_get(struct admin_req *r);
 void me_photo_delete(struct admin_req *r);
 void me_consent_put(struct admin_req *r);
 
+/* A person's own address book (contacts.c). */
+void contacts_list(struct admin_req *r);
+void contacts_create(struct admin_req *r);
+void contacts_patch(struct admin_req *r);
+void contacts_delete(struct admin_req *r);
+
+/* The company directory: people, the main line, live presence
+ * (directory.c). */
+void directory_get(struct admin_req *r);
+
 void config_draft_get(struct admin_req *r);
 void config_templates(struct admin_req *r);
 void config_ringing_put(struct admin_req *r);
 void config_forwarding_put(struct admin_req *r);
 void config_message_put(struct admin_req *r);
 void config_apply(struct admin_req *r);
+/* GET /v1/config/diff: the draft against the live version, in words
+ * (apply.c builds the draft's document as apply would; diff.c words
+ * the difference). */
+void config_diff_get(struct admin_req *r);
 /* In r's transaction: a new version of the tenant's latest applied
  * configuration in `state` ("suspended", "active", "deleted": then
  * without people, messages or settings), so the router and the IVR
@@ -156,6 +174,8 @@ enum ov_err config_restate(struct admin_req *r, const char *tenant_id,
 			   const char *state, struct config_version *out);
 void config_restated(struct admin_req *r, const char *tenant_id,
 		     const struct config_version *v);
+/* POST /v1/simulate through the router (simulate.c). */
+void simulate_post(struct admin_req *r);
 /* GET /v1/messages/{kind}/preview through the IVR (preview.c). */
 void config_message_preview(struct admin_req *r);
 
@@ -176,6 +196,16 @@ bool admin_sip_presence(struct admin_req *r, const char *presence);
 void admin_sip_forget_tenant(struct admin_req *r, const char *tenant_id);
 void admin_sip_rotate(struct admin_req *r, const char *tenant_id,
 		      const char *user_id);
+/* Presence and live bindings of every owner of the caller's tenant
+ * (registrar contacts.get, as the router asks it); NULL when the
+ * registrar could not be asked (logged). Free with
+ * ov__registrar__contacts_reply__free_unpacked. */
+Ov__Registrar__ContactsReply *admin_sip_reach(struct admin_req *r);
+/* One owner's entry of c (user id or "main"), or NULL. */
+const Ov__Registrar__Reach *
+admin_sip_reach_of(const Ov__Registrar__ContactsReply *c, const char *owner);
+/* Whether r has a live binding. */
+bool admin_sip_registered(const Ov__Registrar__Reach *r);
 
 void auth_login(struct admin_req *r);
 void auth_logout(struct admin_req *r);

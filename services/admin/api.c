@@ -60,6 +60,11 @@ const struct ov_route admin_routes[] = {
 	R("GET", "/v1/me/sip", sip_me_get, USR, false, false),
 	R("GET", "/v1/me/devices", sip_me_devices, USR, false, false),
 	R("GET", "/v1/lines/main/sip", sip_main_line_get, ADM, false, false),
+	R("GET", "/v1/me/contacts", contacts_list, USR, false, false),
+	R("POST", "/v1/me/contacts", contacts_create, USR, true, false),
+	R("PATCH", "/v1/me/contacts/{id}", contacts_patch, USR, true, false),
+	R("DELETE", "/v1/me/contacts/{id}", contacts_delete, USR, false, false),
+	R("GET", "/v1/directory", directory_get, USR, false, false),
 
 	R("GET", "/v1/users", users_list, ADM, false, false),
 	R("POST", "/v1/users", users_create, ADM, true, false),
@@ -69,12 +74,14 @@ const struct ov_route admin_routes[] = {
 
 	R("GET", "/v1/message-templates", config_templates, USR, false, false),
 	R("GET", "/v1/config/draft", config_draft_get, ADM, false, false),
+	R("GET", "/v1/config/diff", config_diff_get, ADM, false, false),
 	R("PUT", "/v1/ringing", config_ringing_put, ADM, true, false),
 	R("PUT", "/v1/forwarding", config_forwarding_put, ADM, true, false),
 	R("PUT", "/v1/messages/{kind}", config_message_put, ADM, true, false),
 	R("GET", "/v1/messages/{kind}/preview", config_message_preview, ADM,
 	  false, false),
 	R("POST", "/v1/apply", config_apply, ADM, false, false),
+	R("POST", "/v1/simulate", simulate_post, ADM, true, false),
 
 	R("GET", "/v1/audit", audit_list, OP | ADM, false, false),
 

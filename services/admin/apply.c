@@ -15,6 +15,7 @@
 #include "admin.h"
 #include "admin.pb-c.h"
 #include "log.h"
+#include "diff.h"
 #include "policy.h"
 #include "snapshot.h"
 #include "templates.h"
@@ -46,6 +47,7 @@ static bool resolve_members(struct apply_ctx *a, json_t *ringing,
 			    const json_t *users, const char *line_name)
 {
 	json_t *members = json_object_get(ringing, "members");
+	bool ok = true;
 
 	for (size_t i = 0; i < json_array_size(members); i++) {
 		json_t *m = json_array_get(members, i);
@@ -63,19 +65,24 @@ static bool resolve_members(struct apply_ctx *a, json_t *ringing,
 				   id) == 0)
 				u = x;
 		}
+		/* The first such member is the one to fix; the others
+		 * are resolved all the same (the diff names them). */
 		if (!u) {
 			char f[48];
 			snprintf(f, sizeof(f), "ringing.members[%zu]", i);
-			return fail(a, f,
-				    "names a user who has since been removed");
+			if (ok)
+				ok = fail(a, f,
+					  "names a user who has since "
+					  "been removed");
+			continue;
 		}
 		json_object_set(m, "name", json_object_get(u, "name"));
 		json_object_set(m, "extension",
 				json_object_get(u, "extension"));
 	}
-	if (json_array_size(members) == 0)
+	if (ok && json_array_size(members) == 0)
 		return fail(a, "ringing.members", "nobody would ring");
-	return true;
+	return ok;
 }
 
 static bool messages_ok(struct apply_ctx *a, const json_t *messages)
@@ -102,15 +109,18 @@ static bool messages_ok(struct apply_ctx *a, const json_t *messages)
 	return true;
 }
 
-/* Builds the document from the tenant, the people and the draft. */
-static enum ov_err build(struct apply_ctx *a)
+/* Builds the document from the tenant (read with tenant_stmt: locked
+ * for apply), the people and the draft. OV_EINVAL when the draft cannot
+ * be applied (a->field and a->why say why); a->doc is built all the
+ * same. */
+static enum ov_err build(struct apply_ctx *a, const char *tenant_stmt)
 {
 	struct admin_req *r = a->r;
 	PGresult *t = NULL, *d = NULL, *u = NULL, *l = NULL;
 	const char *p[] = {r->tenant_id};
 	enum ov_err e;
 
-	if ((e = ov_db_exec(r->db, "apply_lock", 1, p, &t)) != OV_OK ||
+	if ((e = ov_db_exec(r->db, tenant_stmt, 1, p, &t)) != OV_OK ||
 	    (e = ov_db_exec(r->db, "apply_draft", 1, p, &d)) != OV_OK ||
 	    (e = ov_db_exec(r->db, "apply_users", 1, p, &u)) != OV_OK ||
 	    (e = ov_db_exec(r->db, "apply_main_line", 1, p, &l)) != OV_OK)
@@ -148,9 +158,9 @@ static enum ov_err build(struct apply_ctx *a)
 		e = OV_EEXHAUSTED;
 		goto out;
 	}
-	if (!resolve_members(a, ringing, users,
-			     PQntuples(l) ? PQgetvalue(l, 0, 0) : "") ||
-	    !messages_ok(a, json_object_get(a->doc, "messages")))
+	bool members_ok = resolve_members(
+		a, ringing, users, PQntuples(l) ? PQgetvalue(l, 0, 0) : "");
+	if (!members_ok || !messages_ok(a, json_object_get(a->doc, "messages")))
 		e = OV_EINVAL;
 out:
 	PQclear(t);
@@ -221,8 +231,7 @@ static void publish(struct admin_req *r, const char *tenant_id,
 		return;
 	/* PUB can drop; subscribers also poll snapshot.changes. */
 	if (ov_bus_publish(r->app->pub, "config.applied", buf, len) != OV_OK)
-		ov_log_warn("apply.publish_failed",
-			    OV_LS("tenant", tenant_id));
+		ov_log_warn("apply.publish_failed", OV_LS("tenant", tenant_id));
 	free(buf);
 }
 
@@ -267,8 +276,9 @@ static enum ov_err version_write(struct admin_req *r, const char *tenant_id,
 	sodium_bin2hex(snap_hex + 2, 2 * snap_len + 1, snap, snap_len);
 	snprintf(vtext, sizeof(vtext), "%u", version);
 	/* An operator (suspend, delete) is nobody of the tenant. */
-	const char *pv[] = {tenant_id, vtext,  snap_hex,
-			    doc_text,  digest, r->user_id[0] ? r->user_id : NULL};
+	const char *pv[] = {tenant_id, vtext,
+			    snap_hex,  doc_text,
+			    digest,    r->user_id[0] ? r->user_id : NULL};
 	e = ov_db_exec(r->db, "version_insert", 6, pv, &res);
 	if (e == OV_OK)
 		*seq = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
@@ -289,7 +299,7 @@ void config_apply(struct admin_req *r)
 	enum ov_err e = ov_db_begin(r->db);
 
 	if (e == OV_OK)
-		e = build(&a);
+		e = build(&a, "apply_lock");
 	if (e == OV_EINVAL) {
 		ov_db_rollback(r->db);
 		admin_fail(r, 422, OV_EINVAL, a.field, "%s %s", a.field, a.why);
@@ -372,8 +382,8 @@ done:
 
 /* Keys of a deleted tenant's last version: what routing needs to know
  * the number is gone; nobody's name or address. */
-static const char *const deleted_keeps[] = {"number", "timezone",
-					    "sip_domain", "language"};
+static const char *const deleted_keeps[] = {"number", "timezone", "sip_domain",
+					    "language"};
 
 enum ov_err config_restate(struct admin_req *r, const char *tenant_id,
 			   const char *state, struct config_version *out)
@@ -433,4 +443,59 @@ void config_restated(struct admin_req *r, const char *tenant_id,
 	publish(r, tenant_id, v->version, v->seq);
 	ov_log_info("apply.restated", OV_LS("tenant", tenant_id),
 		    OV_LI("version", v->version));
+}
+
+void config_diff_get(struct admin_req *r)
+{
+	struct apply_ctx a = {.r = r};
+	PGresult *res = NULL;
+	json_t *live = NULL, *changes = NULL;
+	json_t *live_version = json_null();
+	char digest[65], *doc_text = NULL;
+	const char *p[] = {r->tenant_id};
+
+	/* A draft apply would refuse still has a difference to show. */
+	enum ov_err e = build(&a, "diff_tenant");
+	if (e == OV_EINVAL)
+		e = a.doc ? OV_OK : OV_EINTERNAL;
+	if (e == OV_OK && !(doc_text = doc_dump(a.doc, digest)))
+		e = OV_EEXHAUSTED;
+	if (e == OV_OK)
+		e = ov_db_exec(r->db, "version_latest", 1, p, &res);
+	if (e != OV_OK)
+		goto fail;
+	if (PQntuples(res) == 1) {
+		json_decref(live_version);
+		live_version =
+			json_integer(strtol(PQgetvalue(res, 0, 0), NULL, 10));
+		/* What apply compares: the same document changes nothing. */
+		if (strcmp(PQgetvalue(res, 0, 1), digest) == 0) {
+			changes = json_array();
+			goto answer;
+		}
+		if (!(live = col(res, 0, 2))) {
+			e = OV_EINTERNAL;
+			goto fail;
+		}
+	}
+	if (!(changes = config_diff(live, a.doc))) {
+		e = OV_EEXHAUSTED;
+		goto fail;
+	}
+answer:
+	admin_json(r, 200,
+		   json_pack("{s:I, s:o, s:o}", "pending",
+			     (json_int_t)json_array_size(changes),
+			     "live_version", live_version, "changes", changes));
+	live_version = NULL;
+	goto done;
+fail:
+	admin_fail_store(r, e, "configuration");
+done:
+	json_decref(live_version);
+	PQclear(res);
+	json_decref(live);
+	json_decref(a.doc);
+	json_decref(a.activate);
+	free(doc_text);
 }

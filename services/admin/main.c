@@ -58,6 +58,13 @@ static const struct ov_cfg_var vars[] = {
 	OV_CFG_INT("OV_IVR_DEADLINE_MS", "5000",
 		   "how long a preview may wait for the IVR (ms)",
 		   &app.cfg.ivr_deadline_ms, 100, 60000),
+	OV_CFG_STR("OV_ROUTER_URL", "",
+		   "the router's bus URLs (POST /v1/simulate); \"\": "
+		   "simulate answers 503",
+		   &app.cfg.router_url),
+	OV_CFG_INT("OV_ROUTER_DEADLINE_MS", "2000",
+		   "how long a simulation may wait for the router (ms)",
+		   &app.cfg.router_deadline_ms, 50, 30000),
 };
 
 static enum ov_err start(struct ov_svc_rt *rt)
@@ -87,6 +94,9 @@ static enum ov_err start(struct ov_svc_rt *rt)
 					.max_msg = 4u << 20};
 	if (*app.cfg.ivr_url && ov_bus_client_new(&io, &app.ivr) != OV_OK)
 		return OV_EINVAL;
+	struct ov_bus_client_opts tr = {.urls = app.cfg.router_url};
+	if (*app.cfg.router_url && ov_bus_client_new(&tr, &app.router) != OV_OK)
+		return OV_EINVAL;
 	if (!admin_password_hash(&app, "no account has this password",
 				 app.dummy_hash, sizeof(app.dummy_hash)))
 		return OV_EEXHAUSTED;
@@ -99,6 +109,7 @@ static void stop(struct ov_svc_rt *rt)
 	(void)rt;
 	ov_bus_client_free(app.registrar);
 	ov_bus_client_free(app.ivr);
+	ov_bus_client_free(app.router);
 	ov_bus_pub_close(app.pub);
 	ov_db_pool_close(app.pool);
 }

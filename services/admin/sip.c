@@ -304,12 +304,51 @@ void admin_sip_forget_tenant(struct admin_req *r, const char *tenant_id)
 			     OV_LS("message", res.message));
 		return;
 	}
-	out = ov__registrar__forget_reply__unpack(NULL, res.body_len,
-						  res.body);
+	out = ov__registrar__forget_reply__unpack(NULL, res.body_len, res.body);
 	ov_bus_result_free(&res);
-	ov_logc_info(&ctx, "sip.forgotten",
-		     OV_LI("devices", out ? out->devices : 0),
-		     OV_LI("bindings_removed", out ? out->bindings_removed : 0));
+	ov_logc_info(
+		&ctx, "sip.forgotten", OV_LI("devices", out ? out->devices : 0),
+		OV_LI("bindings_removed", out ? out->bindings_removed : 0));
 	if (out)
 		ov__registrar__forget_reply__free_unpacked(out, NULL);
+}
+
+Ov__Registrar__ContactsReply *admin_sip_reach(struct admin_req *r)
+{
+	Ov__Registrar__ContactsRequest in =
+		OV__REGISTRAR__CONTACTS_REQUEST__INIT;
+	Ov__Registrar__ContactsReply *out = NULL;
+	struct ov_bus_result res;
+
+	/* No owners: every owner the registrar knows in the tenant. */
+	enum ov_err e = call(r, r->tenant_id, "contacts.get", &in.base, &res);
+	if (e == OV_OK) {
+		out = ov__registrar__contacts_reply__unpack(NULL, res.body_len,
+							    res.body);
+		ov_bus_result_free(&res);
+	}
+	if (!out) {
+		struct ov_log_ctx ctx = {r->tenant_id, NULL};
+		ov_logc_warn(&ctx, "sip.reach_failed",
+			     OV_LS("error", ov_err_name(e)),
+			     OV_LS("message", res.message));
+	}
+	return out;
+}
+
+const Ov__Registrar__Reach *
+admin_sip_reach_of(const Ov__Registrar__ContactsReply *c, const char *owner)
+{
+	for (size_t i = 0; c && i < c->n_reach; i++)
+		if (c->reach[i] && strcmp(c->reach[i]->owner, owner) == 0)
+			return c->reach[i];
+	return NULL;
+}
+
+bool admin_sip_registered(const Ov__Registrar__Reach *r)
+{
+	for (size_t i = 0; r && i < r->n_bindings; i++)
+		if (r->bindings[i] && r->bindings[i]->contact[0])
+			return true;
+	return false;
 }

@@ -1,5 +1,11 @@
 #include "store.h"
 
+/* A personal contact as its owner sees it. */
+#define CONTACT_JSON                                                           \
+	"json_build_object('id', c.id, 'name', c.name, 'numbers', c.numbers, " \
+	"'email', c.email, 'company', c.company, 'note', c.note, "             \
+	"'created_at', c.created_at, 'updated_at', c.updated_at)"
+
 /* A tenant as the API shows it. */
 #define TENANT_JSON                                                            \
 	"json_build_object('id', t.id, 'company_name', t.name, 'number', "     \
@@ -87,6 +93,7 @@ const struct ov_db_stmt admin_stmts[] = {
 	 1},
 	{"tenant_erase_rest",
 	 "WITH a AS (DELETE FROM admin.tokens WHERE tenant_id = $1), "
+	 "e AS (DELETE FROM admin.contacts WHERE tenant_id = $1), "
 	 "b AS (DELETE FROM admin.reset_codes WHERE tenant_id = $1), "
 	 "c AS (DELETE FROM admin.consents WHERE tenant_id = $1), "
 	 "d AS (DELETE FROM admin.outbox WHERE tenant_id = $1) "
@@ -131,7 +138,8 @@ const struct ov_db_stmt admin_stmts[] = {
 	{"user_delete",
 	 "WITH k AS (DELETE FROM admin.tokens WHERE user_id = $1 "
 	 "AND tenant_id = $2), c AS (DELETE FROM admin.consents "
-	 "WHERE user_id = $1 AND tenant_id = $2) "
+	 "WHERE user_id = $1 AND tenant_id = $2), d AS (DELETE FROM "
+	 "admin.contacts WHERE owner_id = $1 AND tenant_id = $2) "
 	 "UPDATE admin.users SET state = 'deleted', name = '', email = '', "
 	 "username = id::text, username_fold = id::text, extension = NULL, "
 	 "photo = NULL, photo_type = NULL, password_hash = NULL, "
@@ -177,6 +185,63 @@ const struct ov_db_stmt admin_stmts[] = {
 	 "DO UPDATE SET version = $4, granted = $5, at = now()",
 	 5},
 
+	/* personal contacts: always by tenant ($1) and owner ($2). $3 a
+	 * search in names, companies and addresses, $4 its digits in
+	 * numbers ("" for none). */
+	{"contact_list",
+	 "SELECT coalesce(json_agg(" CONTACT_JSON " ORDER BY lower(c.name), "
+	 "c.id), '[]') FROM admin.contacts c WHERE c.tenant_id = $1 "
+	 "AND c.owner_id = $2 AND ($3::text IS NULL "
+	 "OR position(lower($3) IN lower(c.name)) > 0 "
+	 "OR position(lower($3) IN lower(coalesce(c.company, ''))) > 0 "
+	 "OR position(lower($3) IN lower(coalesce(c.email, ''))) > 0 "
+	 "OR ($4::text <> '' AND EXISTS (SELECT 1 FROM "
+	 "jsonb_array_elements(c.numbers) n "
+	 "WHERE position($4 IN n->>'number') > 0)))",
+	 4},
+	{"contact_get",
+	 "SELECT " CONTACT_JSON " FROM admin.contacts c WHERE c.id = $3 "
+	 "AND c.tenant_id = $1 AND c.owner_id = $2",
+	 3},
+	/* Serialises one person's inserts, so the count below holds. */
+	{"contact_owner_lock",
+	 "SELECT id FROM admin.users WHERE tenant_id = $1 AND id = $2 "
+	 "AND state = 'active' FOR UPDATE",
+	 2},
+	{"contact_insert",
+	 "INSERT INTO admin.contacts (tenant_id, owner_id, name, numbers, "
+	 "email, company, note) SELECT $1, $2, $3, $4, $5, $6, $7 "
+	 "WHERE (SELECT count(*) FROM admin.contacts WHERE tenant_id = $1 "
+	 "AND owner_id = $2) < $8::integer RETURNING id",
+	 8},
+	{"contact_update",
+	 "UPDATE admin.contacts SET name = $4, numbers = $5, email = $6, "
+	 "company = $7, note = $8, updated_at = now() WHERE id = $3 "
+	 "AND tenant_id = $1 AND owner_id = $2 RETURNING id",
+	 8},
+	{"contact_delete",
+	 "DELETE FROM admin.contacts WHERE id = $3 AND tenant_id = $1 "
+	 "AND owner_id = $2 RETURNING id",
+	 3},
+
+	/* The company directory: the main line, then active people; $2 a
+	 * search in names, usernames and extensions. Columns: type, id,
+	 * name, username, extension, stored presence. */
+	{"directory_list",
+	 "SELECT * FROM (SELECT 'main_line' AS type, 'main' AS id, l.name, "
+	 "NULL::text AS username, NULL::text AS extension, "
+	 "'available' AS presence, 0 AS o FROM (SELECT name FROM admin.lines "
+	 "WHERE tenant_id = $1 ORDER BY created_at LIMIT 1) l "
+	 "WHERE $2::text IS NULL OR position(lower($2) IN lower(l.name)) > 0 "
+	 "UNION ALL SELECT 'user', u.id::text, u.name, u.username, "
+	 "u.extension, u.presence, 1 FROM admin.users u "
+	 "WHERE u.tenant_id = $1 AND u.state = 'active' AND ($2::text IS NULL "
+	 "OR position(lower($2) IN lower(u.name)) > 0 "
+	 "OR position(lower($2) IN u.username_fold) > 0 "
+	 "OR position($2 IN coalesce(u.extension, '')) > 0)) d "
+	 "ORDER BY o, extension NULLS FIRST, lower(name), id",
+	 2},
+
 	/* SIP: who asks the registrar for credentials (sip.c) */
 	{"sip_user",
 	 "SELECT u.username_fold, u.name, t.sip_domain FROM admin.users u "
@@ -220,6 +285,17 @@ const struct ov_db_stmt admin_stmts[] = {
 	 "SELECT number, timezone, sip_domain, language, allow_international, "
 	 "allow_premium, max_calls FROM admin.tenants WHERE id = $1 "
 	 "AND state = 'active' FOR UPDATE",
+	 1},
+	/* "try it": the fixed number the trunk would dial, the zone. */
+	{"simulate_tenant",
+	 "SELECT number, timezone FROM admin.tenants WHERE id = $1 "
+	 "AND state = 'active'",
+	 1},
+	/* apply_lock's columns, unlocked: for the diff. */
+	{"diff_tenant",
+	 "SELECT number, timezone, sip_domain, language, allow_international, "
+	 "allow_premium, max_calls FROM admin.tenants WHERE id = $1 "
+	 "AND state = 'active'",
 	 1},
 	{"apply_draft",
 	 "SELECT ringing, forwarding, messages FROM admin.drafts "

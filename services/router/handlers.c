@@ -19,9 +19,8 @@ static atomic_uint_fast64_t plans;
  * NULL when it could not be asked (decide() then counts everybody as
  * unreachable: the call goes where an unreachable call goes). The
  * reachability cache (reach.c) calls it on a miss. */
-Ov__Registrar__ContactsReply *router_contacts_get(const char *tenant_id,
-						  const char *request_id,
-						  void *arg)
+Ov__Registrar__ContactsReply *
+router_contacts_get(const char *tenant_id, const char *request_id, void *arg)
 {
 	Ov__Registrar__ContactsRequest in =
 		OV__REGISTRAR__CONTACTS_REQUEST__INIT;
@@ -128,6 +127,61 @@ static enum ov_err route(const struct ov_bus_req *req, struct ov_bus_reply *rep,
 	return e;
 }
 
+#define WORDS_MAX 4096
+#define STEP_WORDS_MAX 512
+
+/* Each step of list v alone, in lang, into out[] (room in buf). */
+static size_t step_words(Ov__Router__Step *const *v, size_t n,
+			 enum router_lang lang, char **out, char *buf,
+			 size_t *used)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *b = buf + *used;
+		router_step_words(v[i], i ? v[i - 1] : NULL, lang, b,
+				  STEP_WORDS_MAX);
+		out[i] = b;
+		*used += strlen(b) + 1;
+	}
+	return n;
+}
+
+/* The plan's words, whole and step by step, in both languages. */
+static enum ov_err words_fill(const Ov__Router__Plan *plan,
+			      Ov__Router__SimulateReply *out, char **mem)
+{
+	size_t n = plan->n_steps + plan->n_on_busy + plan->n_on_no_answer;
+	size_t room = 2 * WORDS_MAX + 2 * n * STEP_WORDS_MAX;
+	char *buf = malloc(room + 2 * (n + 1) * sizeof(char *));
+
+	*mem = buf;
+	if (!buf)
+		return OV_EEXHAUSTED;
+	char **ptrs = (char **)(void *)(buf + room);
+	out->words = buf;
+	router_plan_words(plan, out->words, WORDS_MAX);
+	out->words_it = buf + WORDS_MAX;
+	router_plan_words_lang(plan, ROUTER_WORDS_IT, out->words_it, WORDS_MAX);
+	size_t used = 2 * WORDS_MAX;
+	for (int l = 0; l < 2; l++) {
+		enum router_lang lang = l ? ROUTER_WORDS_IT : ROUTER_WORDS_EN;
+		char **o = ptrs + (size_t)l * (n + 1);
+		size_t k = step_words(plan->steps, plan->n_steps, lang, o, buf,
+				      &used);
+		k += step_words(plan->on_busy, plan->n_on_busy, lang, o + k,
+				buf, &used);
+		k += step_words(plan->on_no_answer, plan->n_on_no_answer, lang,
+				o + k, buf, &used);
+		if (l) {
+			out->steps_it = o;
+			out->n_steps_it = k;
+		} else {
+			out->steps_en = o;
+			out->n_steps_en = k;
+		}
+	}
+	return OV_OK;
+}
+
 /* What route would answer, at a given time, and the plan in words. */
 static enum ov_err simulate(const struct ov_bus_req *req,
 			    struct ov_bus_reply *rep, void *arg)
@@ -135,7 +189,7 @@ static enum ov_err simulate(const struct ov_bus_req *req,
 	Ov__Router__RouteRequest *call;
 	Ov__Router__SimulateReply out = OV__ROUTER__SIMULATE_REPLY__INIT;
 	struct router_plan p = {0};
-	char words[4096];
+	char *words = NULL;
 	enum ov_err e;
 	(void)arg;
 
@@ -145,14 +199,15 @@ static enum ov_err simulate(const struct ov_bus_req *req,
 		return ov_bus_fail(rep, OV_EINVAL,
 				   "body is not an ov.router.RouteRequest");
 	e = decide(req, call, call->at ? call->at : (int64_t)time(NULL), &p);
+	if (e == OV_OK)
+		e = words_fill(&p.plan, &out, &words);
 	if (e == OV_OK) {
-		router_plan_words(&p.plan, words, sizeof(words));
 		out.plan = &p.plan;
-		out.words = words;
 		e = ov_bus_reply_pack(rep, &out.base);
 	} else {
 		ov_bus_fail(rep, e, "%s", fail_message(e));
 	}
+	free(words);
 	router_plan_free(&p);
 	ov__router__route_request__free_unpacked(call, NULL);
 	return e;

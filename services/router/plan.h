@@ -68,6 +68,22 @@ void router_plan_free(struct router_plan *p);
  */
 size_t router_plan_words(const Ov__Router__Plan *p, char *buf, size_t len);
 
+/* The same words in another language: "riproduci il messaggio di
+ * benvenuto, poi fai squillare Mario (01) per 20 s, ...". SIP reason
+ * phrases stay as they are on the wire. */
+enum router_lang {
+	ROUTER_WORDS_EN = 0,
+	ROUTER_WORDS_IT = 1,
+};
+size_t router_plan_words_lang(const Ov__Router__Plan *p, enum router_lang lang,
+			      char *buf, size_t len);
+/* One step alone, as it reads within its list: prev is the step before
+ * it in the same list (NULL for the first), so that a RING after a RING
+ * reads "Sara (02) for 20 s" as after ", then ". Like snprintf. */
+size_t router_step_words(const Ov__Router__Step *st,
+			 const Ov__Router__Step *prev, enum router_lang lang,
+			 char *buf, size_t len);
+
 /*
  * Outside numbers as dialled from a device, normalised to E.164 and
  * classified. Pure; exposed for tests and ovctl.

@@ -244,6 +244,110 @@ static void truncation(void **state)
 	assert_int_equal(strlen(exact), strlen(full) - 1);
 }
 
+static const char *words_it(struct fx *f)
+{
+	size_t n = router_plan_words_lang(&f->plan, ROUTER_WORDS_IT, f->buf,
+					  sizeof(f->buf));
+
+	assert_int_equal(n, strlen(f->buf));
+	return f->buf;
+}
+
+static void italian(void **state)
+{
+	struct fx *f = *state;
+	static const char *const sara[] = {"u2"};
+	static const char *const owners[] = {"main", "u1"};
+	static const char *const twice[] = {"u1", "u1"};
+
+	announce(f, MAIN, "welcome");
+	ring(f, "Mario (01)", 20, one, 1);
+	ring(f, "Sara (02)", 20, sara, 1);
+	external(f, BUSY, "+393351234567", "user-busy");
+	announce(f, NOANS, "no_answer");
+	reject(f, NOANS, 480, "Temporarily Unavailable");
+	assert_string_equal(
+		words_it(f),
+		"riproduci il messaggio di benvenuto, poi fai squillare "
+		"Mario (01) per 20 s, poi Sara (02) per 20 s; se tutti "
+		"occupati: inoltra a +393351234567 (occupato); se nessuno "
+		"risponde: riproduci il messaggio di libero non risponde, poi "
+		"rifiuta con 480 Temporarily Unavailable");
+	reset(f);
+	ring(f, "Fibra Principale, Mario (01)", 30, owners, 2);
+	ring(f, "Mario (01)", 15, twice, 2);
+	external(f, NOANS, "+390298765432", "no-answer");
+	assert_string_equal(words_it(f),
+			    "fai squillare Fibra Principale, Mario (01) "
+			    "insieme per 30 s, poi Mario (01) su 2 "
+			    "dispositivi per 15 s; se nessuno risponde: "
+			    "inoltra a +390298765432 (nessuna risposta)");
+	reset(f);
+	external(f, MAIN, "+393351234567", "unconditional");
+	assert_string_equal(words_it(f),
+			    "inoltra a +393351234567 (incondizionato)");
+	reset(f);
+	external(f, MAIN, "+393351234567", "unavailable");
+	assert_string_equal(words_it(f),
+			    "inoltra a +393351234567 (non raggiungibile)");
+	reset(f);
+	external(f, MAIN, "+393351234567", "");
+	assert_string_equal(words_it(f), "chiama +393351234567");
+	reset(f);
+	announce(f, MAIN, "closed");
+	reject(f, MAIN, 404, "");
+	assert_string_equal(words_it(f), "riproduci il messaggio di azienda "
+					 "chiusa, poi rifiuta con 404");
+	reset(f);
+	ring(f, "", 20, NULL, 0);
+	Ov__Router__Step *s = add(f, MAIN);
+	s->kind = (Ov__Router__Step__Kind)42;
+	announce(f, MAIN, "");
+	assert_string_equal(words_it(f),
+			    "fai squillare nessuno per 20 s, poi passo di "
+			    "tipo sconosciuto 42, poi riproduci il messaggio "
+			    "(senza nome)");
+	reset(f);
+	assert_string_equal(words_it(f), "niente");
+	assert_int_equal(router_plan_words_lang(NULL, ROUTER_WORDS_IT, f->buf,
+						sizeof(f->buf)),
+			 strlen("nessun piano"));
+	assert_string_equal(f->buf, "nessun piano");
+}
+
+/* A step alone reads as it does within its list. */
+static void one_step(void **state)
+{
+	struct fx *f = *state;
+	static const char *const sara[] = {"u2"};
+	char b[64];
+
+	announce(f, MAIN, "welcome");
+	ring(f, "Mario (01)", 20, one, 1);
+	ring(f, "Sara (02)", 20, sara, 1);
+	Ov__Router__Step **v = f->plan.steps;
+	assert_int_equal(
+		router_step_words(v[0], NULL, ROUTER_WORDS_EN, b, sizeof(b)),
+		strlen("play the welcome message"));
+	assert_string_equal(b, "play the welcome message");
+	router_step_words(v[1], v[0], ROUTER_WORDS_EN, b, sizeof(b));
+	assert_string_equal(b, "ring Mario (01) for 20 s");
+	router_step_words(v[2], v[1], ROUTER_WORDS_EN, b, sizeof(b));
+	assert_string_equal(b, "Sara (02) for 20 s");
+	router_step_words(v[2], v[1], ROUTER_WORDS_IT, b, sizeof(b));
+	assert_string_equal(b, "Sara (02) per 20 s");
+	router_step_words(v[2], NULL, ROUTER_WORDS_IT, b, sizeof(b));
+	assert_string_equal(b, "fai squillare Sara (02) per 20 s");
+	assert_int_equal(
+		router_step_words(NULL, NULL, ROUTER_WORDS_IT, b, sizeof(b)),
+		0);
+	assert_string_equal(b, "");
+	memset(b, 'x', sizeof(b));
+	assert_int_equal(router_step_words(v[0], NULL, ROUTER_WORDS_IT, b, 5),
+			 strlen("riproduci il messaggio di benvenuto"));
+	assert_string_equal(b, "ripr");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +359,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(odd_steps, setup, teardown),
 		cmocka_unit_test_setup_teardown(truncation, setup, teardown),
+		cmocka_unit_test_setup_teardown(italian, setup, teardown),
+		cmocka_unit_test_setup_teardown(one_step, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("router_words", tests, NULL, NULL);
 }
