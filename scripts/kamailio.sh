@@ -9,6 +9,8 @@
 #   OV_ROUTER_URL       router bus URLs, comma-separated (required)
 #   OV_REGISTRAR_URL    registrar bus URLs, comma-separated (required)
 #   OV_RTPENGINE        rtpengine's ng socket, udp:HOST:PORT (required)
+#   OV_ADMIN_URL        admin bus URLs, comma-separated: it keeps the call
+#                       history (default: none; no history is kept)
 #   OV_IVR_URL          IVR bus URLs, comma-separated: it plays the voice
 #                       messages (default: none; messages are skipped)
 #   OV_TRUNK_SOURCES    the carrier's addresses, "ip" or "ip:port",
@@ -90,7 +92,10 @@ url='(tcp|ipc|inproc)://[^,]+'
 	die "OV_REGISTRAR_URL=\"$OV_REGISTRAR_URL\" is not tcp://, ipc:// or inproc:// URLs separated by commas"
 [[ -z ${OV_IVR_URL:-} || $OV_IVR_URL =~ ^$url(,$url)*$ ]] ||
 	die "OV_IVR_URL=\"$OV_IVR_URL\" is not tcp://, ipc:// or inproc:// URLs separated by commas"
+[[ -z ${OV_ADMIN_URL:-} || $OV_ADMIN_URL =~ ^$url(,$url)*$ ]] ||
+	die "OV_ADMIN_URL=\"$OV_ADMIN_URL\" is not tcp://, ipc:// or inproc:// URLs separated by commas"
 export OV_ROUTER_URL OV_REGISTRAR_URL OV_IVR_URL=${OV_IVR_URL:-}
+export OV_ADMIN_URL=${OV_ADMIN_URL:-}
 export OV_LUA_CPATH=${OV_LUA_CPATH:-$ROOT/build/lib/?.so}
 [[ $ADDR =~ ^[0-9A-Za-z.:-]+$ ]] || die "OV_SIP_ADDR=\"$ADDR\" is not an address"
 # An IPv6 address goes in brackets in a listen spec.

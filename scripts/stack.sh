@@ -228,6 +228,7 @@ start_kamailio() {
 		OV_RUN_DIR="$RUN" OV_ROUTER_URL="$(bus_url router)" \
 		OV_REGISTRAR_URL="$(bus_url registrar)" \
 		OV_IVR_URL="$(bus_url ivr)" \
+		OV_ADMIN_URL="$(bus_url admin)" \
 		OV_RTPENGINE="udp:127.0.0.1:$NG_PORT" \
 		OV_TRUNK_SOURCES="127.0.0.1:$TRUNK_IN" \
 		OV_TRUNK_URI="sip:127.0.0.1:$TRUNK_OUT" \

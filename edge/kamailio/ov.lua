@@ -25,6 +25,7 @@ local ovbus = require("ovbus")
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 package.path = here .. "?.lua;" .. package.path
 local nat = require("nat")
+local history = require("history")
 
 local function env_int(name, default)
 	local v = os.getenv(name)
@@ -48,11 +49,14 @@ if not registrar_url or registrar_url == "" then
 end
 -- The IVR plays the voice messages; without it they are skipped.
 local IVR_URL = os.getenv("OV_IVR_URL") or ""
+-- Admin keeps the call history; without it none is kept.
+local ADMIN_URL = os.getenv("OV_ADMIN_URL") or ""
 -- Stores the values only; raises on a malformed URL or deadline.
 ovbus.configure {
 	router = router_url,
 	registrar = registrar_url,
 	ivr = IVR_URL ~= "" and IVR_URL or nil,
+	admin = ADMIN_URL ~= "" and ADMIN_URL or nil,
 	deadline_ms = env_int("OV_BUS_DEADLINE_MS", 200),
 	-- The IVR asks rtpengine in turn, with retries: a longer wait (the
 	-- caller, after the 183, hears silence meanwhile).
@@ -200,6 +204,7 @@ function STEPS.reject(step)
 		reason = "Rejected"
 	end
 	media_end()
+	history.final(code)
 	reply(code, reason)
 	return "done"
 end
@@ -316,24 +321,34 @@ local function relay()
 	return "relayed"
 end
 
+-- The request's target: t's contact, sent to where it registered from.
+local function target_set(t)
+	KSR.pv.sets("$ru", t.uri)
+	if t.dst and t.dst ~= "" then
+		KSR.pv.sets("$du", t.dst)
+	else
+		KSR.pv.unset("$du")
+	end
+end
+
 function STEPS.ring(step)
 	local targets = step.targets or {}
 	if #targets == 0 then
 		return "next"
 	end
-	for i, t in ipairs(targets) do
-		KSR.pv.sets("$ru", t.uri)
-		if t.dst and t.dst ~= "" then
-			KSR.pv.sets("$du", t.dst)
-		else
-			KSR.pv.unset("$du")
-		end
-		if i < #targets then
-			-- The current R-URI/dst URI becomes a branch; the last
-			-- target stays in the R-URI.
-			KSR.corex.append_branch()
-		end
+	-- tm relays the R-URI first, then the appended branches: the first
+	-- target stays in the R-URI, so branches go out in the plan's
+	-- order (the history tells who answered by branch index).
+	local owners = {}
+	for i = 2, #targets do
+		target_set(targets[i])
+		KSR.corex.append_branch()
 	end
+	target_set(targets[1])
+	for i, t in ipairs(targets) do
+		owners[i] = t.owner or ""
+	end
+	history.branches(owners)
 	local ms = (tonumber(step.timeout_s) or 20) * 1000
 	KSR.tm.t_set_fr(ms, ms)
 	log("info", "edge.ring", "call_id", pv("$ci"), "member", step.member,
@@ -356,6 +371,7 @@ function STEPS.external(step, plan)
 			TRUNK_HOST .. ">;reason=" .. step.diversion .. "\r\n")
 	end
 	KSR.tm.t_set_fr(120000, 30000)
+	history.branches({ "" })
 	log("info", "edge.external", "call_id", pv("$ci"), "number",
 		step.number, "diversion", step.diversion)
 	return relay()
@@ -444,6 +460,7 @@ function ksr_ov_failure()
 	if prev and prev.kind == "external" then
 		-- The outside leg's own answer goes back to the caller.
 		media_end()
+		history.final(code)
 		return
 	end
 	log("info", "edge.ring_failed", "call_id", pv("$ci"), "code", code)
@@ -458,6 +475,9 @@ function ksr_ov_reply()
 	if code > 100 and code < 300 and not nat.fix_contact() then
 		log("warn", "edge.contact_bad", "call_id", pv("$ci"),
 			"code", code)
+	end
+	if code >= 200 and code < 300 then
+		history.answered()
 	end
 	if KSR.textops.has_body_type("application/sdp") > 0 then
 		KSR.rtpengine.rtpengine_answer(nat.rtp_flags(RTP_FLAGS))
@@ -808,6 +828,9 @@ function start_plan(plan, raw, cred)
 			end
 		end
 		KSR.dialog.set_dlg_profile("calls", plan.tenant_id)
+		if ADMIN_URL ~= "" then
+			history.start(plan, cred)
+		end
 		-- How the callee sees the caller: an external caller as
 		-- "telefono virtuale" and their number; a colleague as
 		-- username and extension; the outside world sees the fixed
@@ -911,6 +934,21 @@ function ksr_registrar_event(evname)
 	log("info", "edge.nat_lost", "aor", aor, "contact", contact,
 		"received", pv("$ulc(exp=>received)"), "dropped",
 		r.removed and "yes" or "no")
+end
+
+-- The dialog module's events (kamailio.cfg event_callback): a call was
+-- answered, ended, or failed before anyone answered.
+function ksr_dialog_event(evname)
+	history.event(evname)
+end
+
+-- rtimer "ov_calls", every 100 ms in a process of its own: the queued
+-- call events go to admin.
+function ksr_ov_calls_flush()
+	history.flush(function(events)
+		local r, err, msg = ovbus.calls { events = events }
+		return r ~= nil, msg or err
+	end)
 end
 
 function ksr_request_route()

@@ -174,6 +174,10 @@ enum ov_err config_restate(struct admin_req *r, const char *tenant_id,
 			   const char *state, struct config_version *out);
 void config_restated(struct admin_req *r, const char *tenant_id,
 		     const struct config_version *v);
+/* Call history (calls.c): GET /v1/me/calls, GET /v1/calls/today. */
+void calls_mine(struct admin_req *r);
+void calls_today(struct admin_req *r);
+
 /* POST /v1/simulate through the router (simulate.c). */
 void simulate_post(struct admin_req *r);
 /* GET /v1/messages/{kind}/preview through the IVR (preview.c). */

@@ -65,6 +65,8 @@ const struct ov_route admin_routes[] = {
 	R("PATCH", "/v1/me/contacts/{id}", contacts_patch, USR, true, false),
 	R("DELETE", "/v1/me/contacts/{id}", contacts_delete, USR, false, false),
 	R("GET", "/v1/directory", directory_get, USR, false, false),
+	R("GET", "/v1/me/calls", calls_mine, USR, false, false),
+	R("GET", "/v1/calls/today", calls_today, ADM, false, false),
 
 	R("GET", "/v1/users", users_list, ADM, false, false),
 	R("POST", "/v1/users", users_create, ADM, true, false),

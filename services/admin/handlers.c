@@ -168,5 +168,6 @@ const struct ov_bus_method admin_methods[] = {
 	{"apikey.create", apikey_create},
 	{"snapshot.get", snapshot_get},
 	{"snapshot.changes", snapshot_changes},
+	{"calls.record", admin_calls_record},
 };
 const size_t admin_n_methods = sizeof(admin_methods) / sizeof(admin_methods[0]);

@@ -6,6 +6,27 @@
 	"'email', c.email, 'company', c.company, 'note', c.note, "             \
 	"'created_at', c.created_at, 'updated_at', c.updated_at)"
 
+/* A call as the company's admin sees it (calls/today): c a row of
+ * admin.calls, fu the caller's user, tu the dialled colleague, au who
+ * answered. */
+#define CALL_JSON                                                              \
+	"json_build_object('id', c.call_id, 'direction', c.direction, "        \
+	"'from', coalesce(fu.extension, c.from_number), 'from_name', "         \
+	"fu.name, 'to', c.to_number, 'to_name', tu.name, 'answered_by', "      \
+	"CASE WHEN c.answered_by = 'main' THEN 'Fibra Principale' ELSE "       \
+	"au.name END, 'state', c.state, 'outcome', CASE WHEN c.answered_at "   \
+	"IS NOT NULL THEN 'answered' WHEN c.state = 'failed' THEN 'missed' "   \
+	"ELSE 'ringing' END, 'code', nullif(c.code, 0), 'started_at', "        \
+	"c.started_at, 'answered_at', c.answered_at, 'ended_at', c.ended_at, " \
+	"'duration_s', extract(epoch FROM c.ended_at - "                       \
+	"c.answered_at)::integer)"
+#define CALL_JOINS                                                             \
+	" LEFT JOIN admin.users fu ON fu.id = c.from_user AND fu.tenant_id = " \
+	"c.tenant_id LEFT JOIN admin.users tu ON c.direction = 'internal' "    \
+	"AND tu.tenant_id = c.tenant_id AND tu.extension = c.to_number AND "   \
+	"tu.state <> 'deleted' LEFT JOIN admin.users au ON au.id::text = "     \
+	"c.answered_by AND au.tenant_id = c.tenant_id"
+
 /* A tenant as the API shows it. */
 #define TENANT_JSON                                                            \
 	"json_build_object('id', t.id, 'company_name', t.name, 'number', "     \
@@ -203,6 +224,73 @@ const struct ov_db_stmt admin_stmts[] = {
 	 "SELECT " CONTACT_JSON " FROM admin.contacts c WHERE c.id = $3 "
 	 "AND c.tenant_id = $1 AND c.owner_id = $2",
 	 3},
+	/* calls.record: one event of a call ($9 kind: answered, ended,
+	 * failed). A later event moves the call on, never back: an
+	 * answered call may end, an ended or failed one stays. The
+	 * tenant must exist (events name it; the edge is trusted, a typo
+	 * is not). $7 rung: a text[] literal. */
+	{"call_record",
+	 "INSERT INTO admin.calls AS c (tenant_id, call_id, direction, "
+	 "from_number, from_user, to_number, rung, answered_by, state, code, "
+	 "started_at, answered_at, ended_at) SELECT t.id, $2, $3, $4, "
+	 "nullif($5, '')::uuid, $6, $7::text[], $8, $9, $10::integer, "
+	 "to_timestamp($11::bigint / 1000.0), CASE WHEN $12::bigint > 0 THEN "
+	 "to_timestamp($12::bigint / 1000.0) END, CASE WHEN $9 <> 'answered' "
+	 "THEN to_timestamp($13::bigint / 1000.0) END FROM admin.tenants t "
+	 "WHERE t.id = $1 ON CONFLICT (tenant_id, call_id) DO UPDATE SET "
+	 "state = CASE WHEN c.state = 'answered' THEN EXCLUDED.state "
+	 "ELSE c.state END, rung = ARRAY(SELECT DISTINCT unnest(c.rung || "
+	 "EXCLUDED.rung)), answered_by = CASE WHEN c.answered_by = '' THEN "
+	 "EXCLUDED.answered_by ELSE c.answered_by END, answered_at = "
+	 "coalesce(c.answered_at, EXCLUDED.answered_at), ended_at = "
+	 "coalesce(c.ended_at, EXCLUDED.ended_at), code = CASE WHEN "
+	 "EXCLUDED.code <> 0 THEN EXCLUDED.code ELSE c.code END "
+	 "RETURNING c.call_id",
+	 13},
+	/* A person's recent calls: those they made ($2 = from_user) and
+	 * those that rang them; $3 at most, started before $4 (ISO,
+	 * NULL = now). */
+	{"call_mine",
+	 "SELECT coalesce(json_agg(x.j ORDER BY x.started_at DESC), '[]') "
+	 "FROM (SELECT c.started_at, json_build_object('id', c.call_id, "
+	 "'direction', CASE WHEN c.from_user = $2::uuid THEN 'out' ELSE 'in' "
+	 "END, 'internal', c.direction = 'internal', 'number', CASE WHEN "
+	 "c.from_user = $2::uuid THEN c.to_number ELSE coalesce(fu.extension, "
+	 "c.from_number) END, 'name', CASE WHEN c.from_user = $2::uuid THEN "
+	 "tu.name ELSE fu.name END, 'outcome', CASE WHEN c.from_user = "
+	 "$2::uuid THEN CASE WHEN c.answered_at IS NOT NULL THEN 'answered' "
+	 "WHEN c.state = 'failed' THEN 'unanswered' ELSE 'ringing' END WHEN "
+	 "c.answered_by = $2::text THEN 'answered' WHEN c.answered_at IS NOT "
+	 "NULL THEN 'answered_elsewhere' WHEN c.state = 'failed' THEN "
+	 "'missed' ELSE 'ringing' END, 'started_at', c.started_at, "
+	 "'answered_at', c.answered_at, 'ended_at', c.ended_at, 'duration_s', "
+	 "extract(epoch FROM c.ended_at - c.answered_at)::integer) AS j "
+	 "FROM admin.calls c" CALL_JOINS " WHERE c.tenant_id = $1 AND "
+	 "(c.from_user = $2::uuid OR c.rung @> ARRAY[$2::text]) AND "
+	 "c.started_at < coalesce($4::timestamptz, 'infinity') "
+	 "ORDER BY c.started_at DESC LIMIT $3::integer) x",
+	 4},
+	/* The company's day (calls/today), in its time zone: calls in
+	 * progress (answered, not ended, within the dialog's 12 h limit),
+	 * the day's answered and missed calls to the fixed number, and the
+	 * day's calls, newest first ($2 at most). */
+	{"call_today",
+	 "WITH d AS (SELECT date_trunc('day', now() AT TIME ZONE t.timezone) "
+	 "AT TIME ZONE t.timezone AS day0 FROM admin.tenants t WHERE t.id = "
+	 "$1), day AS (SELECT c.* FROM admin.calls c, d WHERE c.tenant_id = "
+	 "$1 AND c.started_at >= d.day0) SELECT json_build_object('since', "
+	 "(SELECT day0 FROM d), 'in_progress', (SELECT "
+	 "coalesce(json_agg(" CALL_JSON
+	 " ORDER BY c.answered_at), '[]') FROM admin.calls c" CALL_JOINS
+	 " WHERE c.tenant_id = $1 AND c.state = 'answered' AND "
+	 "c.started_at > now() - interval '12 hours'), 'answered', (SELECT "
+	 "count(*) FROM day WHERE direction = 'in' AND answered_at IS NOT "
+	 "NULL), 'missed', (SELECT count(*) FROM day WHERE direction = 'in' "
+	 "AND answered_at IS NULL AND state = 'failed'), 'calls', (SELECT "
+	 "coalesce(json_agg(x.j ORDER BY x.started_at DESC), '[]') FROM "
+	 "(SELECT c.started_at, " CALL_JSON " AS j FROM day c" CALL_JOINS
+	 " ORDER BY c.started_at DESC LIMIT $2::integer) x)) FROM d",
+	 2},
 	/* Serialises one person's inserts, so the count below holds. */
 	{"contact_owner_lock",
 	 "SELECT id FROM admin.users WHERE tenant_id = $1 AND id = $2 "

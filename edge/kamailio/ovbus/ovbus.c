@@ -38,6 +38,7 @@
 
 #include "bus.h"
 #include "cfg.h"
+#include "admin.pb-c.h"
 #include "ivr.pb-c.h"
 #include "registrar.pb-c.h"
 #include "router.pb-c.h"
@@ -62,6 +63,7 @@ enum {
 	PEER_ROUTER,
 	PEER_REGISTRAR,
 	PEER_IVR,
+	PEER_ADMIN,
 	N_PEERS
 };
 
@@ -75,7 +77,10 @@ struct ovbus_state {
 };
 
 static struct ovbus_state st = {
-	.peers = {{.name = "router"}, {.name = "registrar"}, {.name = "ivr"}},
+	.peers = {{.name = "router"},
+		  {.name = "registrar"},
+		  {.name = "ivr"},
+		  {.name = "admin"}},
 	.deadline_ms = OVBUS_DEADLINE_DEFAULT,
 	.play_deadline_ms = OVBUS_PLAY_DEADLINE_DEFAULT,
 };
@@ -327,100 +332,183 @@ static void push_message(lua_State *L, const ProtobufCMessage *m)
  * Absent keys keep their defaults; a value of the wrong type is an
  * error naming the field. Strings are copied: free the message with
  * protobuf_c_message_free_unpacked(m, NULL). */
+/* The Lua value on the top of the stack (of type t) into the field f's
+ * storage at p: strings as UTF-8 text, booleans, integers in range. */
+static bool fill_scalar(lua_State *L, int t, const ProtobufCFieldDescriptor *f,
+			void *p, char *msg, size_t msg_size)
+{
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_STRING: {
+		size_t len;
+		const char *s;
+		if (t != LUA_TSTRING && t != LUA_TNUMBER)
+			break;
+		s = lua_tolstring(L, -1, &len);
+		if (len > OVBUS_FIELD_MAX ||
+		    !text_ok((const unsigned char *)s, len)) {
+			snprintf(msg, msg_size,
+				 "%s is not UTF-8 text of at most %d bytes",
+				 f->name, OVBUS_FIELD_MAX);
+			return false;
+		}
+		char *copy = malloc(len + 1);
+		if (!copy) {
+			snprintf(msg, msg_size, "out of memory");
+			return false;
+		}
+		memcpy(copy, s, len + 1);
+		*(char **)p = copy;
+		return true;
+	}
+	case PROTOBUF_C_TYPE_BOOL:
+		if (t != LUA_TBOOLEAN)
+			break;
+		*(protobuf_c_boolean *)p = lua_toboolean(L, -1);
+		return true;
+	case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_ENUM: {
+		lua_Number v;
+		if (!lua_isnumber(L, -1))
+			break;
+		v = lua_tonumber(L, -1);
+		if (f->type == PROTOBUF_C_TYPE_UINT32 && v >= 0 &&
+		    v <= 4294967295.0 && v == (lua_Number)(uint32_t)v)
+			*(uint32_t *)p = (uint32_t)v;
+		else if ((f->type == PROTOBUF_C_TYPE_INT32 ||
+			  f->type == PROTOBUF_C_TYPE_ENUM) &&
+			 v >= -2147483648.0 && v <= 2147483647.0 &&
+			 v == (lua_Number)(int32_t)v)
+			*(int32_t *)p = (int32_t)v;
+		else if (f->type == PROTOBUF_C_TYPE_INT64 && v >= -9.0e15 &&
+			 v <= 9.0e15 && v == (lua_Number)(int64_t)v)
+			*(int64_t *)p = (int64_t)v;
+		else
+			break;
+		return true;
+	}
+	default:
+		break;
+	}
+	snprintf(msg, msg_size, "%s: a %s is not a valid %s", f->name,
+		 lua_typename(L, t),
+		 f->type == PROTOBUF_C_TYPE_STRING ? "string" : "value");
+	return false;
+}
+
+/* How deep a request's messages may nest, and how many elements a
+ * repeated field may have. */
+#define FILL_DEPTH_MAX 4
+#define FILL_REPEATED_MAX 1000
+
 static bool fill_message(lua_State *L, int tab, ProtobufCMessage *m, char *msg,
-			 size_t msg_size)
+			 size_t msg_size, int depth);
+
+/* A message field's value: a new message filled from the table on the
+ * top of the stack, stored at p. */
+static bool fill_sub(lua_State *L, const ProtobufCFieldDescriptor *f, void *p,
+		     char *msg, size_t msg_size, int depth)
+{
+	const ProtobufCMessageDescriptor *d = f->descriptor;
+	ProtobufCMessage *sub;
+
+	if (lua_type(L, -1) != LUA_TTABLE || depth >= FILL_DEPTH_MAX) {
+		snprintf(msg, msg_size, "%s must be a table (at most %d deep)",
+			 f->name, FILL_DEPTH_MAX);
+		return false;
+	}
+	if (!(sub = calloc(1, d->sizeof_message))) {
+		snprintf(msg, msg_size, "out of memory");
+		return false;
+	}
+	protobuf_c_message_init(d, sub);
+	*(ProtobufCMessage **)p = sub; /* freed with its parent */
+	return fill_message(L, lua_gettop(L), sub, msg, msg_size, depth + 1);
+}
+
+/* A repeated field from the Lua array on the top of the stack. */
+static bool fill_repeated(lua_State *L, const ProtobufCFieldDescriptor *f,
+			  char *base, char *msg, size_t msg_size, int depth)
+{
+	size_t n, elem;
+	char *arr;
+
+	if (lua_type(L, -1) != LUA_TTABLE ||
+	    (n = lua_objlen(L, -1)) > FILL_REPEATED_MAX) {
+		snprintf(msg, msg_size, "%s must be an array of at most %d",
+			 f->name, FILL_REPEATED_MAX);
+		return false;
+	}
+	if (n == 0)
+		return true;
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_STRING:
+	case PROTOBUF_C_TYPE_MESSAGE:
+		elem = sizeof(void *);
+		break;
+	case PROTOBUF_C_TYPE_INT64:
+		elem = sizeof(int64_t);
+		break;
+	case PROTOBUF_C_TYPE_BOOL:
+		elem = sizeof(protobuf_c_boolean);
+		break;
+	default:
+		elem = sizeof(uint32_t);
+		break;
+	}
+	if (!(arr = calloc(n, elem))) {
+		snprintf(msg, msg_size, "out of memory");
+		return false;
+	}
+	/* Set first, so that freeing the parent frees what is filled. */
+	*(size_t *)(base + f->quantifier_offset) = n;
+	*(char **)(base + f->offset) = arr;
+	for (size_t i = 0; i < n; i++) {
+		lua_rawgeti(L, -1, (int)i + 1);
+		bool ok = f->type == PROTOBUF_C_TYPE_MESSAGE
+				  ? fill_sub(L, f, arr + i * elem, msg,
+					     msg_size, depth)
+				  : fill_scalar(L, lua_type(L, -1), f,
+						arr + i * elem, msg, msg_size);
+		lua_pop(L, 1);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* The message m from the Lua table at index tab: every field the
+ * table has, by its protobuf name; nested messages and repeated fields
+ * as tables and arrays. */
+static bool fill_message(lua_State *L, int tab, ProtobufCMessage *m, char *msg,
+			 size_t msg_size, int depth)
 {
 	const ProtobufCMessageDescriptor *d = m->descriptor;
 	char *base = (char *)m;
 
+	luaL_checkstack(L, 4, "ovbus: request too deep");
 	for (unsigned i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		bool ok = true;
+		bool ok;
 
-		if (f->label == PROTOBUF_C_LABEL_REPEATED ||
-		    f->type == PROTOBUF_C_TYPE_MESSAGE)
-			continue; /* requests here are flat */
 		lua_getfield(L, tab, f->name);
 		int t = lua_type(L, -1);
-		void *p = base + f->offset;
 		if (t == LUA_TNIL) {
 			lua_pop(L, 1);
 			continue;
 		}
-		switch (f->type) {
-		case PROTOBUF_C_TYPE_STRING: {
-			size_t len;
-			const char *s;
-			if (t != LUA_TSTRING && t != LUA_TNUMBER) {
-				ok = false;
-				break;
-			}
-			s = lua_tolstring(L, -1, &len);
-			if (len > OVBUS_FIELD_MAX ||
-			    !text_ok((const unsigned char *)s, len)) {
-				snprintf(msg, msg_size,
-					 "%s is not UTF-8 text of at most %d "
-					 "bytes",
-					 f->name, OVBUS_FIELD_MAX);
-				lua_pop(L, 1);
-				return false;
-			}
-			char *copy = malloc(len + 1);
-			if (!copy) {
-				snprintf(msg, msg_size, "out of memory");
-				lua_pop(L, 1);
-				return false;
-			}
-			memcpy(copy, s, len + 1);
-			*(char **)p = copy;
-			break;
-		}
-		case PROTOBUF_C_TYPE_BOOL:
-			if (t != LUA_TBOOLEAN) {
-				ok = false;
-				break;
-			}
-			*(protobuf_c_boolean *)p = lua_toboolean(L, -1);
-			break;
-		case PROTOBUF_C_TYPE_UINT32:
-		case PROTOBUF_C_TYPE_INT32:
-		case PROTOBUF_C_TYPE_INT64:
-		case PROTOBUF_C_TYPE_ENUM: {
-			lua_Number v;
-			if (!lua_isnumber(L, -1)) {
-				ok = false;
-				break;
-			}
-			v = lua_tonumber(L, -1);
-			if (f->type == PROTOBUF_C_TYPE_UINT32 && v >= 0 &&
-			    v <= 4294967295.0 && v == (lua_Number)(uint32_t)v)
-				*(uint32_t *)p = (uint32_t)v;
-			else if ((f->type == PROTOBUF_C_TYPE_INT32 ||
-				  f->type == PROTOBUF_C_TYPE_ENUM) &&
-				 v >= -2147483648.0 && v <= 2147483647.0 &&
-				 v == (lua_Number)(int32_t)v)
-				*(int32_t *)p = (int32_t)v;
-			else if (f->type == PROTOBUF_C_TYPE_INT64 &&
-				 v >= -9.0e15 && v <= 9.0e15 &&
-				 v == (lua_Number)(int64_t)v)
-				*(int64_t *)p = (int64_t)v;
-			else
-				ok = false;
-			break;
-		}
-		default:
-			ok = false;
-			break;
-		}
-		if (!ok) {
-			snprintf(msg, msg_size, "%s: a %s is not a valid %s",
-				 f->name, lua_typename(L, t),
-				 f->type == PROTOBUF_C_TYPE_STRING ? "string"
-								   : "value");
-			lua_pop(L, 1);
-			return false;
-		}
+		if (f->label == PROTOBUF_C_LABEL_REPEATED)
+			ok = fill_repeated(L, f, base, msg, msg_size, depth);
+		else if (f->type == PROTOBUF_C_TYPE_MESSAGE)
+			ok = fill_sub(L, f, base + f->offset, msg, msg_size,
+				      depth);
+		else
+			ok = fill_scalar(L, t, f, base + f->offset, msg,
+					 msg_size);
 		lua_pop(L, 1);
+		if (!ok)
+			return false;
 	}
 	return true;
 }
@@ -470,7 +558,7 @@ static int call_method(lua_State *L, const struct ovbus_method *m)
 		goto out;
 	}
 	protobuf_c_message_init(m->in, in);
-	if (!fill_message(L, 1, in, msg, sizeof(msg)))
+	if (!fill_message(L, 1, in, msg, sizeof(msg), 0))
 		goto out;
 	/* The envelope's tenant, when the caller knows it. */
 	lua_getfield(L, 1, "tenant_id");
@@ -488,8 +576,9 @@ static int call_method(lua_State *L, const struct ovbus_method *m)
 	call.method = m->method;
 	call.tenant_id = tenant;
 	call.request_id = rid;
-	call.deadline_ms =
-		m->peer == PEER_IVR ? st.play_deadline_ms : st.deadline_ms;
+	call.deadline_ms = m->peer == PEER_IVR || m->peer == PEER_ADMIN
+				   ? st.play_deadline_ms
+				   : st.deadline_ms;
 	call.body = body;
 	call.body_len = body_len;
 	e = ov_bus_client_call(c, &call, &res);
@@ -547,6 +636,9 @@ static const struct ovbus_method methods[] = {
 	{"drop", "binding.drop", PEER_REGISTRAR,
 	 &ov__registrar__drop_request__descriptor,
 	 &ov__registrar__drop_reply__descriptor, false},
+	{"calls", "calls.record", PEER_ADMIN,
+	 &ov__admin__call_batch__descriptor,
+	 &ov__admin__call_batch_reply__descriptor, false},
 };
 
 static int l_route(lua_State *L)
@@ -572,6 +664,11 @@ static int l_play(lua_State *L)
 static int l_drop(lua_State *L)
 {
 	return call_method(L, &methods[4]);
+}
+
+static int l_calls(lua_State *L)
+{
+	return call_method(L, &methods[5]);
 }
 
 /* ovbus.plan(hex): the plan route returned, decoded again (failure_route
@@ -707,6 +804,7 @@ static int l_configure(lua_State *L)
 	configure_peer(L, &st.peers[PEER_ROUTER], true);
 	configure_peer(L, &st.peers[PEER_REGISTRAR], false);
 	configure_peer(L, &st.peers[PEER_IVR], false);
+	configure_peer(L, &st.peers[PEER_ADMIN], false);
 	if (!field_uint(L, 1, "deadline_ms", OVBUS_DEADLINE_DEFAULT, 1,
 			OVBUS_DEADLINE_MAX, &deadline, msg, sizeof(msg)))
 		return luaL_error(L, "ovbus.configure: %s", msg);
@@ -719,15 +817,11 @@ static int l_configure(lua_State *L)
 }
 
 static const luaL_Reg ovbus_fns[] = {
-	{"configure", l_configure},
-	{"route", l_route},
-	{"plan", l_plan},
-	{"ha1", l_ha1},
-	{"save", l_save},
-	{"play", l_play},
-	{"json", l_json},
-	{"drop", l_drop},
-	{NULL, NULL},
+	{"configure", l_configure}, {"route", l_route},
+	{"plan", l_plan},	    {"ha1", l_ha1},
+	{"save", l_save},	    {"play", l_play},
+	{"json", l_json},	    {"drop", l_drop},
+	{"calls", l_calls},	    {NULL, NULL},
 };
 
 int luaopen_ovbus(lua_State *L);
