@@ -58,6 +58,10 @@ static const struct ov_cfg_var vars[] = {
 	OV_CFG_INT("OV_IVR_DEADLINE_MS", "5000",
 		   "how long a preview may wait for the IVR (ms)",
 		   &app.cfg.ivr_deadline_ms, 100, 60000),
+	OV_CFG_STR("OV_WEB_DIR", "",
+		   "directory of the built web app \"Telefono Virtuale\", "
+		   "served at /; \"\": no app (404)",
+		   &app.cfg.web_dir),
 };
 
 static enum ov_err start(struct ov_svc_rt *rt)
