@@ -1,6 +1,6 @@
 // A small history router: paths are the app's routes (the admin
 // service answers index.html for any of them).
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 
 const subs = new Set();
 
@@ -22,11 +22,14 @@ addEventListener('popstate', () => {
 
 export function useLocation() {
   const [, setTick] = useState(0);
-  useEffect(() => {
-    const fn = () => setTick((n) => n + 1);
-    subs.add(fn);
-    return () => subs.delete(fn);
-  }, []);
+  // Subscribed while rendering: a child's effect may navigate before
+  // this component's own effects run.
+  const fn = useRef(null);
+  if (!fn.current) {
+    fn.current = () => setTick((n) => n + 1);
+    subs.add(fn.current);
+  }
+  useEffect(() => () => subs.delete(fn.current), []);
   return { path: location.pathname, query: new URLSearchParams(location.search) };
 }
 

@@ -25,10 +25,16 @@ export function Login({ onLogin, notice }) {
   const [err, setErr] = useState(null);
   const [busy, setBusy] = useState(false);
 
+  const [missing, setMissing] = useState({});
   const submit = async (e) => {
     e.preventDefault();
-    setBusy(true);
+    // Empty fields are said at once (the service answers them with the
+    // same 401 as a wrong password).
+    const miss = Object.fromEntries(Object.entries({ number, username, password }).filter(([, v]) => !v.trim()).map(([k]) => [k, t('required')]));
+    setMissing(miss);
     setErr(null);
+    if (Object.keys(miss).length) return;
+    setBusy(true);
     try {
       const r = await api.login(number.trim(), username.trim(), password);
       localStorage.setItem(LAST, JSON.stringify({ number: number.trim(), username: username.trim() }));
@@ -41,7 +47,9 @@ export function Login({ onLogin, notice }) {
       setBusy(false);
     }
   };
-  const { form, fields } = splitError(err, ['number', 'username', 'password']);
+  const split = splitError(err, ['number', 'username', 'password']);
+  const form = split.form;
+  const fields = { ...missing, ...split.fields };
   const formText = err && err.status === 401 ? t('login.bad') : form;
   return (
     <>
