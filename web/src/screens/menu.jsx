@@ -1,5 +1,6 @@
 // The menu (top left): profile, status, devices, settings, tutorial,
-// call settings for the admin, logout of every session.
+// call settings for the admin, logout (this session: the API revokes only
+// the token it is called with).
 import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { Presence } from './presence.jsx';
