@@ -115,7 +115,7 @@ export function Users() {
           <ul class="list users" aria-label={t('users.title')}>
             {users.map((u) => (
               <li key={u.id}>
-                <button type="button" class="list-item" onClick={() => setEditing(u)} aria-label={`${t('users.edit')}: ${u.name}`}>
+                <button type="button" class="list-item" onClick={() => setEditing(u)}>
                   <span class="ext" aria-hidden="true">
                     {u.extension || '–'}
                   </span>
