@@ -5,7 +5,8 @@ import { render } from 'preact';
 import { useEffect, useState, useCallback } from 'preact/hooks';
 import './style.css';
 import { api, getSession, setSession, onAuthEvent } from './api.js';
-import { useLang } from './i18n.js';
+import { useLang, t } from './i18n.js';
+import { Header, Alert, errorText } from './ui.jsx';
 import { navigate, useLocation, linkClick, currentPath, Redirect } from './router.js';
 import { Login } from './screens/login.jsx';
 import { Forgot } from './screens/forgot.jsx';
@@ -50,13 +51,16 @@ function App() {
   const [me, setMe] = useState(null);
   const [menu, setMenu] = useState(false);
   const [notice, setNotice] = useState('');
+  const [meErr, setMeErr] = useState(null);
 
   const loadMe = useCallback(async () => {
     try {
       const m = await api.me();
       setMe(m);
+      setMeErr(null);
       return m;
     } catch (e) {
+      if (e.status !== 401) setMeErr(e);
       return null;
     }
   }, []);
@@ -113,9 +117,24 @@ function App() {
     return <ChangePassword session={session} onDone={onLoggedOut} />;
   }
   if (!me) {
+    // Offline (the shell came from the service worker) or the service
+    // is unavailable: say so, and let the person try again.
+    if (meErr) {
+      return (
+        <>
+          <Header title="" />
+          <main class="page narrow">
+            <Alert>{errorText(meErr)}</Alert>
+            <button type="button" class="btn primary block" onClick={loadMe}>
+              {t('retry')}
+            </button>
+          </main>
+        </>
+      );
+    }
     return (
       <div class="splash" role="status">
-        …
+        {t('loading')}
       </div>
     );
   }
