@@ -52,9 +52,8 @@ stack_up() {
 	STACK_RUN=$(mktemp -d /tmp/ov-web-XXXXXX)
 	chmod 755 "$STACK_RUN"
 	local base
-	base=$(python3 -c '
-import sys; sys.path.insert(0, sys.argv[1])
-from conftest import free_base; print(free_base())' "$ROOT/tests/integration")
+	base=$(cd "$ROOT" && node --input-type=module \
+		-e "import { freeBase } from './tests/web/lib.mjs'; console.log(await freeBase());")
 	trap stack_down EXIT
 	OV_RUN_DIR=$STACK_RUN OV_PORT_BASE=$base bash "$ROOT/scripts/stack.sh" up >"$STACK_RUN/up.log" 2>&1 || {
 		cat "$STACK_RUN/up.log" >&2

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import net from 'node:net';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const requireWeb = createRequire(join(ROOT, 'web', 'package.json'));
@@ -25,12 +27,38 @@ export function readEnv(file) {
 }
 
 // ---- the stack ----
+// A port base whose fixed ports (SIP, PostgreSQL, rtpengine, SMTP, the
+// services' HTTP) are free, TCP and UDP, as tests/integration picks one.
+function free(port, kind) {
+  return new Promise((res) => {
+    if (kind === 'udp') {
+      const s = dgram.createSocket('udp4');
+      s.once('error', () => res(false));
+      s.bind(port, '127.0.0.1', () => s.close(() => res(true)));
+    } else {
+      const s = net.createServer();
+      s.once('error', () => res(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => res(true)));
+    }
+  });
+}
+export async function freeBase() {
+  for (let i = 0; i < 200; i++) {
+    const base = 20000 + 1200 * Math.floor(Math.random() * 33);
+    const ports = [0, 1, 2, 3, 10, 11, 12, 13, 14].map((d) => base + d);
+    let ok = true;
+    for (const p of ports) if (!(await free(p, 'tcp')) || !(await free(p, 'udp'))) ok = false;
+    if (ok) return base;
+  }
+  throw new Error('no free port base');
+}
+
 let own = null;
-export function stackUp() {
+export async function stackUp() {
   if (process.env.OV_WEB_STACK_ENV) return readEnv(process.env.OV_WEB_STACK_ENV);
   const run = mkdtempSync(join(tmpdir(), 'ov-web-'));
   chmodSync(run, 0o755);
-  const base = execFileSync('python3', ['-c', 'import sys; sys.path.insert(0, sys.argv[1]); from conftest import free_base; print(free_base())', join(ROOT, 'tests', 'integration')], { encoding: 'utf8' }).trim();
+  const base = String(await freeBase());
   own = { run, env: { ...process.env, OV_RUN_DIR: run, OV_PORT_BASE: base } };
   execFileSync('bash', [join(ROOT, 'scripts', 'stack.sh'), 'up'], { env: own.env, stdio: ['ignore', 'ignore', 'inherit'], timeout: 120000 });
   return readEnv(join(run, 'stack.env'));
@@ -43,7 +71,7 @@ export function stackDown() {
 }
 
 export function ovctl(env, ...args) {
-  return execFileSync(join(env.OV_BIN_DIR, 'ovctl'), ['--env', join(env.OV_RUN_DIR, 'stack.env'), ...args], { encoding: 'utf8', timeout: 60000 });
+  return execFileSync(join(env.OV_BIN_DIR, 'ovctl'), ['--env', join(env.OV_RUN_DIR, 'stack.env'), ...args], { encoding: 'utf8', timeout: 60000, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 // ---- the REST API, as a test checks the backend ----

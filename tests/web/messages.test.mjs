@@ -7,7 +7,7 @@ import { stackUp, stackDown, newTenant, prepareAdmin, browser, newPage, axe, uiL
 
 let env, b;
 before(async () => {
-  env = stackUp();
+  env = await stackUp();
   b = await browser();
 });
 after(async () => {

@@ -6,7 +6,7 @@ import { stackUp, stackDown, newTenant, prepareAdmin, browser, newPage, axe, uiL
 
 let env, b;
 before(async () => {
-  env = stackUp();
+  env = await stackUp();
   b = await browser();
 });
 after(async () => {
@@ -14,7 +14,7 @@ after(async () => {
   stackDown();
 });
 
-const names = (page) => page.locator('.ring-list li .member span:not(.small)').allTextContents();
+const names = (page) => page.locator('.ring-list li .member .name').allTextContents();
 
 test('ringing: choose members, order them by drag and by keyboard, rings', async () => {
   const t = await prepareAdmin(await newTenant(env));

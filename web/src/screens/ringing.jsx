@@ -139,8 +139,10 @@ export function Ringing() {
                     )}
                     <label class="grow member">
                       <input type="checkbox" checked={it.on} aria-label={t('ring.include', { name: it.label })} onChange={(e) => setItems(items.map((x) => (x.key === it.key ? { ...x, on: e.target.checked } : x)))} />
-                      <span class={it.key === 'main' ? 'main-line' : ''}>{it.label}</span>
-                      {it.ext && <span class="small muted"> {it.ext}</span>}
+                      <span class="who">
+                        <span class={'name' + (it.key === 'main' ? ' main-line' : '')}>{it.label}</span>
+                        {it.ext && <span class="small muted">{t('profile.extension')} {it.ext}</span>}
+                      </span>
                     </label>
                     {mode === 'sequential' && (
                       <>
