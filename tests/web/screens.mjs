@@ -136,7 +136,7 @@ try {
     await page.goto('/impostazioni');
     await page.getByRole('radio', { name: 'English' }).check();
     await page.goto('/servizi/squillo');
-    await page.getByRole('heading', { name: /Configure/ }).waitFor();
+    await page.getByRole('heading', { name: /ringing/ }).waitFor();
     await shot(page, 'ringing-en', kind);
     await page.context().close();
   }

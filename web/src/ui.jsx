@@ -4,13 +4,18 @@ import { useEffect, useRef } from 'preact/hooks';
 import { t, getLang, setLang } from './i18n.js';
 import { navigate } from './router.js';
 
+// The service's details are English; in Italian a lead-in by code says
+// what kind of problem it is, the detail (naming the rule) follows.
 export function errorText(err) {
   if (!err) return '';
   if (typeof err === 'string') return err;
   if (err.status === 0) return t('err.network');
   if (err.status === 429) return t('err.retry', { s: err.retryAfter || 1 });
   if (err.status === 503) return t('err.unavailable');
-  return err.message || t('err.generic', { detail: err.status });
+  const detail = err.message || String(err.status);
+  const lead = err.code ? t('err.code.' + err.code) : '';
+  if (getLang() === 'it' && lead && lead !== 'err.code.' + err.code) return `${lead} (${detail})`;
+  return detail;
 }
 
 // A problem naming a field goes next to that field; the rest to the form.
