@@ -182,6 +182,7 @@ const it = {
   'fwd.busy': 'Occupato',
   'fwd.active': 'Attiva {rule}',
   'fwd.number': 'Numero per {rule}',
+  'fwd.placeholder': 'es. 333 1234567',
 
   'msg.title': 'Risposte interattive',
   'msg.closed': 'Azienda chiusa',
@@ -423,6 +424,7 @@ const en = {
   'fwd.busy': 'Busy',
   'fwd.active': 'Turn on {rule}',
   'fwd.number': 'Number for {rule}',
+  'fwd.placeholder': 'e.g. 333 1234567',
 
   'msg.title': 'Interactive responses',
   'msg.closed': 'Company closed',

@@ -108,12 +108,9 @@ function App() {
   if (!session) {
     return <Redirect to={'/login?next=' + encodeURIComponent(currentPath())} />;
   }
+  // The forced first-login change, or a change the person asked for.
   if (session.must_change || path === '/cambio-password') {
-    if (!session.must_change && path === '/cambio-password') {
-      /* a voluntary change from the profile */
-    } else if (path !== '/cambio-password') {
-      return <Redirect to={'/cambio-password'} />;
-    }
+    if (path !== '/cambio-password') return <Redirect to="/cambio-password" />;
     return <ChangePassword session={session} onDone={onLoggedOut} />;
   }
   if (!me) {

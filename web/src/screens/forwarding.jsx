@@ -65,7 +65,7 @@ export function Forwarding() {
                 <label class="sr-only" for={'fwd-' + r}>
                   {t('fwd.number', { rule: t('fwd.' + r) })}
                 </label>
-                <input id={'fwd-' + r} type="tel" inputMode="tel" placeholder="3331234567" value={v[r].number} onInput={(e) => set(r, 'number', e.target.value)} aria-invalid={errRule === r ? 'true' : undefined} aria-describedby={errRule === r ? 'fwd-err' : undefined} />
+                <input id={'fwd-' + r} type="tel" inputMode="tel" placeholder={t('fwd.placeholder')} value={v[r].number} onInput={(e) => set(r, 'number', e.target.value)} aria-invalid={errRule === r ? 'true' : undefined} aria-describedby={errRule === r ? 'fwd-err' : undefined} />
                 {errRule === r && (
                   <div class="field-error" id="fwd-err" role="alert">
                     {errorText(err)}
