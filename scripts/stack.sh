@@ -428,6 +428,7 @@ EOT
                      rung one after the other when someone calls the number
     operator API key $OV_DEMO_OPERATOR_KEY
     REST API         http://127.0.0.1:${HTTP_PORT[admin]}/v1/ (docs: /v1/openapi.json)
+    app              $APP_URL/ (log in as the admin or a user)
 
   Softphones (baresip ~/.baresip/accounts lines; any SIP phone works):
     $(demo_val OV_DEMO_MARIO_SIP)
