@@ -25,6 +25,14 @@ test('menu: photo, presence, devices, language, logout', async () => {
   await page.getByRole('heading', { name: /Ciao Amministratore/ }).waitFor();
   await axe(page, 'home');
 
+  // The menu by keyboard: focus goes in, Escape closes it.
+  await page.getByRole('button', { name: 'Apri il menu' }).focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('navigation', { name: 'Menu' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Chiudi il menu');
+  await page.keyboard.press('Escape');
+  await page.getByRole('navigation', { name: 'Menu' }).waitFor({ state: 'detached' });
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Apri il menu');
   await page.getByRole('button', { name: 'Apri il menu' }).click();
   await page.getByRole('navigation', { name: 'Menu' }).waitFor();
   await axe(page, 'menu');

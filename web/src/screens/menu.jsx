@@ -1,6 +1,7 @@
 // The menu (top left): profile, status, devices, settings, tutorial,
 // call settings for the admin, logout (this session: the API revokes only
 // the token it is called with).
+import { useEffect, useRef } from 'preact/hooks';
 import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { Presence } from './presence.jsx';
@@ -17,6 +18,18 @@ export function Drawer({ me, setMe, onClose, onLoggedOut }) {
     onLoggedOut();
   };
   const go = () => onClose();
+  // Focus goes into the menu; Escape closes it and focus comes back.
+  const closeBtn = useRef(null);
+  useEffect(() => {
+    const prev = document.activeElement;
+    if (closeBtn.current) closeBtn.current.focus();
+    const onKey = (e) => e.key === 'Escape' && onClose();
+    addEventListener('keydown', onKey);
+    return () => {
+      removeEventListener('keydown', onKey);
+      if (prev && prev.focus && document.contains(prev)) prev.focus();
+    };
+  }, []);
   return (
     <div class="backdrop drawer-back" onClick={(e) => e.target === e.currentTarget && onClose()}>
       <nav class="drawer" aria-label={t('menu')}>
@@ -26,7 +39,7 @@ export function Drawer({ me, setMe, onClose, onLoggedOut }) {
             <strong>{me.name}</strong>
             <div class="small">{me.username}</div>
           </div>
-          <button type="button" class="icon-btn" aria-label={t('menu.close')} onClick={onClose}>
+          <button type="button" class="icon-btn" ref={closeBtn} aria-label={t('menu.close')} onClick={onClose}>
             <span aria-hidden="true">✕</span>
           </button>
         </div>
