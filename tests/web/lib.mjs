@@ -227,5 +227,8 @@ export async function axe(page, what) {
   });
   const bad = res.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   assert.deepEqual(bad, [], `axe on ${what}: ${JSON.stringify(bad, null, 1)}`);
+  // Nothing wider than the screen (a 360-px phone in most tests).
+  const [sw, w] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(sw <= w, `${what}: the page is ${sw} px wide on a ${w}-px screen`);
   return res;
 }
