@@ -50,11 +50,11 @@ stack_up() {
 		exit 1
 	}
 	STACK_RUN=$(mktemp -d /tmp/ov-web-XXXXXX)
+	trap stack_down EXIT
 	chmod 755 "$STACK_RUN"
 	local base
 	base=$(cd "$ROOT" && node --input-type=module \
 		-e "import { freeBase } from './tests/web/lib.mjs'; console.log(await freeBase());")
-	trap stack_down EXIT
 	OV_RUN_DIR=$STACK_RUN OV_PORT_BASE=$base bash "$ROOT/scripts/stack.sh" up >"$STACK_RUN/up.log" 2>&1 || {
 		cat "$STACK_RUN/up.log" >&2
 		exit 1
