@@ -2,7 +2,9 @@
 #
 #   make            build everything into build/
 #   make run        start the whole stack on loopback (scripts/stack.sh)
-#   make test       unit tests, the same under ASan+UBSan, integration
+#   make web        the web app "Telefono Virtuale" into build/web (npm)
+#   make test       unit tests, the same under ASan+UBSan, integration,
+#                   the app in Chromium
 #   make bench      benchmarks in bench/
 #   make fmt        clang-format every C file
 #   make clean
@@ -49,7 +51,7 @@ BENCH    := $(B)/bin/bench-bus $(B)/bin/bench-router
 all: $(BINS) $(LUAMOD) $(UNIT) $(BENCH)
 .SECONDARY:
 .SECONDEXPANSION:
-.PHONY: all run test unit unit-asan integration bench fmt clean deps
+.PHONY: all run test unit unit-asan integration bench fmt clean deps web web-deps
 
 # ---- generated code ----
 $(B)/proto/%.pb-c.c $(B)/proto/%.pb-c.h: proto/%.proto
@@ -158,14 +160,22 @@ deps:
 	bash scripts/deps.sh
 
 run: deps
-	$(MAKE) all
+	$(MAKE) all web
 	bash scripts/stack.sh run
+
+# The web app (web/, docs/app.md): npm packages from package-lock.json,
+# then esbuild. Not part of `all`: the C build never needs npm.
+web-deps:
+	bash scripts/web.sh deps
+
+web: web-deps
+	bash scripts/web.sh build
 
 unit: $(UNIT)
 unit-asan: $(UNIT_ASAN)
 
 test: deps
-	$(MAKE) all unit-asan
+	$(MAKE) all unit-asan web
 	bash scripts/test.sh $(UNIT) -- $(UNIT_ASAN)
 
 bench: deps

@@ -240,7 +240,9 @@ static enum MHD_Result send_res(struct MHD_Connection *c,
 	}
 	res->body = NULL; /* MHD owns it now */
 	MHD_add_response_header(r, "Content-Type", res->content_type);
-	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "Cache-Control",
+				res->cache_control ? res->cache_control
+						   : "no-store");
 	if (res->retry_after) {
 		char ra[16];
 		snprintf(ra, sizeof(ra), "%u", res->retry_after);
@@ -288,7 +290,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 
 	struct ov_http_request req = {method, url, p->body ? p->body : "",
 				      p->len, c};
-	struct ov_http_response res = {404, "text/plain", NULL, 0, 0};
+	struct ov_http_response res = {404, "text/plain", NULL, 0, 0, NULL};
 	if (p->too_big) {
 		char d[96];
 		snprintf(d, sizeof(d), "request body over %zu bytes",

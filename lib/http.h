@@ -26,7 +26,8 @@ struct ov_http_response {
 	const char *content_type; /* static string */
 	char *body;		  /* malloc'd; the server frees it */
 	size_t body_len;
-	unsigned retry_after; /* seconds; sends Retry-After when not 0 */
+	unsigned retry_after;	   /* seconds; sends Retry-After when not 0 */
+	const char *cache_control; /* static string; NULL: "no-store" */
 };
 
 /* Answers a request; returns false when no route matched (404). */

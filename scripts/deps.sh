@@ -25,7 +25,16 @@ PACKAGES=(
 	baresip-core
 	# bench: HTTP load
 	wrk
+	# the web app's browser tests (tests/web, playwright-core drives it)
+	chromium
 )
+# The web app's build needs Node.js and npm. Debian 12's nodejs (18)
+# and npm (9) suffice (web/package.json pins tools that run on 18); a
+# machine with Node.js from elsewhere (NodeSource's nodejs bundles npm,
+# and Debian's npm would conflict with it) keeps its own.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

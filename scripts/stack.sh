@@ -58,6 +58,10 @@ PIDS=$RUN/pid
 # file (scripts/smtp-sink.py).
 MAIL_DIR=$RUN/mail
 SMTP_CONTROL=$RUN/smtp-sink.control
+# The web app "Telefono Virtuale", built by scripts/web.sh build and
+# served by ov-admin at /; the reset mail links to its /password page.
+WEB_DIR=${OV_WEB_DIR:-$ROOT/build/web}
+APP_URL=http://127.0.0.1:${HTTP_PORT[admin]}
 
 bus_url() { echo "ipc://$RUN/bus/$1.ipc"; }
 
@@ -87,6 +91,8 @@ write_env() {
 			echo "OV_${u}_HTTP=http://127.0.0.1:${HTTP_PORT[$s]}"
 		done
 		echo "OV_ADMIN_EVENTS_URL=$(bus_url admin-events)"
+		echo "OV_APP_URL=$APP_URL/"
+		echo "OV_WEB_DIR=$WEB_DIR"
 		echo "OV_REGISTRAR_EVENTS_URL=$(bus_url registrar-events)"
 	} >"$f.tmp"
 	mv "$f.tmp" "$f"
@@ -193,13 +199,15 @@ start_service() {
 		OV_REGISTRAR_EVENTS_URL="$(bus_url registrar-events)"
 		OV_SIP_SECRET_KEY="$(sip_secret_key)") ;;
 	notify) envs+=(OV_DB_URL="$DB_URL"
-		OV_SMTP_URL="smtp://127.0.0.1:$SMTP_PORT") ;;
+		OV_SMTP_URL="smtp://127.0.0.1:$SMTP_PORT"
+		OV_MAIL_RESET_URL="$APP_URL/password") ;;
 	admin) envs+=(OV_DB_URL="$DB_URL"
 		OV_ADMIN_EVENTS_URL="$(bus_url admin-events)"
 		OV_REGISTRAR_URL="$(bus_url registrar)"
 		OV_IVR_URL="$(bus_url ivr)"
 		OV_ROUTER_URL="$(bus_url router)"
-		OV_SIP_PROXY="127.0.0.1:$SIP_PORT") ;;
+		OV_SIP_PROXY="127.0.0.1:$SIP_PORT"
+		OV_WEB_DIR="$WEB_DIR") ;;
 	ivr) envs+=(OV_RTPENGINE_NG="udp:127.0.0.1:$NG_PORT"
 		OV_ADMIN_URL="$(bus_url admin)"
 		OV_ADMIN_EVENTS_URL="$(bus_url admin-events)"
@@ -393,6 +401,11 @@ Ovunque is up (state in $RUN, logs in $LOG).
   SMTP sink        127.0.0.1:$SMTP_PORT, every mail in $MAIL_DIR/*.eml
   carrier trunk    calls in from udp 127.0.0.1:$TRUNK_IN, calls out to udp 127.0.0.1:$TRUNK_OUT
 EOT
+	if [ -f "$WEB_DIR/index.html" ]; then
+		printf '  %-16s %s (Telefono Virtuale)\n' "app" "$APP_URL/"
+	else
+		printf '  %-16s not built (make web)\n' "app"
+	fi
 	for s in "${SERVICES[@]}"; do
 		printf '  %-16s bus %s, http://127.0.0.1:%s/metrics\n' \
 			"ov-$s" "$(bus_url "$s")" "${HTTP_PORT[$s]}"
@@ -417,6 +430,7 @@ EOT
                      rung one after the other when someone calls the number
     operator API key $OV_DEMO_OPERATOR_KEY
     REST API         http://127.0.0.1:${HTTP_PORT[admin]}/v1/ (docs: /v1/openapi.json)
+    app              $APP_URL/ (log in as the admin or a user)
 
   Softphones (baresip ~/.baresip/accounts lines; any SIP phone works):
     $(demo_val OV_DEMO_MARIO_SIP)

@@ -2,7 +2,8 @@
 # Runs every test `make test` owns and ends with one line:
 #   N passed, M failed
 # Usage: test.sh UNIT_TEST... -- ASAN_UNIT_TEST...
-# Then the integration tests (pytest) against real components.
+# Then the integration tests (pytest) against real components, then the
+# app's browser tests (scripts/web.sh test).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -72,6 +73,23 @@ else
 	failures+=("integration (no report)")
 fi
 rm -f "$xml" "$xml.counts"
+
+# The app in a real browser (tests/web, node's test runner): its own
+# stack; count from node's closing "# pass N" / "# fail N" lines.
+web=$(mktemp)
+bash scripts/web.sh test 2>&1 | tee "$web" | grep -E '^(not ok|# (pass|fail|tests))' || true
+wp=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$web" | tail -n 1)
+wf=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$web" | tail -n 1)
+if [ -n "$wp" ] && [ -n "$wf" ]; then
+	passed=$((passed + wp))
+	failed=$((failed + wf))
+	[ "$wf" -gt 0 ] && failures+=("web") && grep -B2 -A30 '^not ok' "$web" | head -n 200
+else
+	failed=$((failed + 1))
+	failures+=("web (no report)")
+	tail -n 60 "$web"
+fi
+rm -f "$web"
 
 [ ${#failures[@]} -gt 0 ] && printf 'failed: %s\n' "${failures[@]}"
 echo "$passed passed, $failed failed"

@@ -35,6 +35,7 @@ struct admin_cfg {
 	int ivr_deadline_ms;
 	const char *router_url; /* bus: "try it" (simulate); "" none */
 	int router_deadline_ms;
+	const char *web_dir; /* the built web app served at /; "" none */
 };
 
 struct admin {
@@ -225,6 +226,11 @@ void admin_token_hash(const char *token, unsigned char hash[32]);
 bool admin_password_hash(const struct admin *app, const char *pw, char *out,
 			 size_t out_len);
 bool admin_password_verify(const char *hash, const char *pw);
+
+/* The web app at / (web.c): false when OV_WEB_DIR is unset or nothing
+ * there answers path (404). */
+bool admin_web(const struct admin *app, const struct ov_http_request *req,
+	       struct ov_http_response *res);
 
 /* The HTTP entry point (lib/http.c calls it for every non-built-in
  * route) and the route table (for the OpenAPI check). */

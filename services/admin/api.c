@@ -427,7 +427,7 @@ bool admin_http(const struct ov_http_request *req, struct ov_http_response *res,
 	char path[512];
 
 	if (strncmp(req->path, "/v1/", 4) != 0)
-		return false;
+		return admin_web(app, req, res);
 	snprintf(path, sizeof(path), "%s", req->path);
 	path[strcspn(path, "?")] = '\0';
 	switch (ov_route_find(admin_routes, admin_n_routes, req->method, path,

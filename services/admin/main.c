@@ -65,6 +65,10 @@ static const struct ov_cfg_var vars[] = {
 	OV_CFG_INT("OV_ROUTER_DEADLINE_MS", "2000",
 		   "how long a simulation may wait for the router (ms)",
 		   &app.cfg.router_deadline_ms, 50, 30000),
+	OV_CFG_STR("OV_WEB_DIR", "",
+		   "directory of the built web app \"Telefono Virtuale\", "
+		   "served at /; \"\": no app (404)",
+		   &app.cfg.web_dir),
 };
 
 static enum ov_err start(struct ov_svc_rt *rt)

@@ -53,11 +53,17 @@ def test_health_ready_and_metrics(stack, svc):
 
 
 def test_unknown_http_path_is_problem_json(stack):
-    status, ctype, body = stack.http("admin", "/no/such/thing")
-    assert status == 404
-    assert ctype == "application/problem+json"
-    doc = json.loads(body)
-    assert doc["status"] == 404 and doc["code"] == "not_found"
+    # Admin also serves the web app at / (OV_WEB_DIR): a path without a
+    # dot there is an app route (index.html), so ask for a missing file
+    # and a missing API path instead.
+    for path in ("/no/such/thing.txt", "/v1/no/such/thing"):
+        status, ctype, body = stack.http("admin", path)
+        assert status == 404
+        assert ctype == "application/problem+json"
+        doc = json.loads(body)
+        assert doc["status"] == 404 and doc["code"] == "not_found"
+    status, ctype, _ = stack.http("router", "/no/such/thing")
+    assert status == 404 and ctype == "application/problem+json"
 
 
 def test_unknown_method_is_invalid_argument(stack):

@@ -1,0 +1,146 @@
+// Screenshots of every screen at 360x740 (phone) and 1280x800
+// (desktop) into the directory given (docs/screens/), named
+// <screen>-<phone|desktop>.png. Run by scripts/web.sh screens.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { stackUp, stackDown, newTenant, prepareAdmin, browser, newPage, uiLogin, box, PHONE, DESKTOP } from './lib.mjs';
+
+const out = process.argv[2] || 'docs/screens';
+mkdirSync(out, { recursive: true });
+const env = await stackUp();
+const b = await browser();
+
+async function shot(page, name, kind) {
+  // Sticky header: a full-page shot is taken from the top.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: join(out, `${name}-${kind}.png`), fullPage: true });
+  console.log(`screens: ${name}-${kind}.png`);
+}
+
+try {
+  for (const [kind, viewport] of [
+    ['phone', PHONE],
+    ['desktop', DESKTOP],
+  ]) {
+    // A company at its first login: login, password, consents, tutorial.
+    const fresh = await newTenant(env, { name: 'Rossi Impianti Srl' });
+    let page = await newPage(b, env, { viewport });
+    await page.goto('/login');
+    await box(page, /^Utenza/).fill(fresh.number);
+    await box(page, 'Username').fill('Amministratore');
+    await box(page, 'Password').fill('sbagliata');
+    await page.getByRole('button', { name: 'Login' }).click();
+    await page.getByText('Utenza, username o password non corretti.').waitFor();
+    await shot(page, 'login', kind);
+    await page.getByRole('link', { name: 'Password dimenticata?' }).click();
+    await page.getByRole('heading', { name: 'Password dimenticata' }).waitFor();
+    await shot(page, 'forgot', kind);
+    await page.goto('/password');
+    await box(page, 'Nuova password').fill('abcDE1');
+    await shot(page, 'reset', kind);
+    await page.goto('/login');
+    await box(page, /^Utenza/).fill(fresh.number);
+    await box(page, 'Username').fill('Amministratore');
+    await box(page, 'Password').fill(fresh.password);
+    await page.getByRole('button', { name: 'Login' }).click();
+    await page.waitForURL(/cambio-password/).catch(async (e) => {
+      await page.screenshot({ path: '/tmp/screens-fail.png' });
+      throw e;
+    });
+    await box(page, 'Vecchia password').fill(fresh.password);
+    await box(page, 'Nuova password').fill('Nuova.pass');
+    await shot(page, 'password-change', kind);
+    await box(page, 'Nuova password').fill('Nuova.Pass1');
+    await box(page, 'Conferma password').fill('Nuova.Pass1');
+    await page.getByRole('button', { name: 'Cambia password' }).click();
+    await page.getByText('PASSWORD CAMBIATA!').waitFor();
+    await shot(page, 'password-changed', kind);
+    await page.waitForURL(/\/login$/);
+    await box(page, 'Password').fill('Nuova.Pass1');
+    await page.getByRole('button', { name: 'Login' }).click();
+    await page.waitForURL(/consensi/);
+    await shot(page, 'consents', kind);
+    await page.getByRole('checkbox', { name: /Permessi account chiamata/ }).check();
+    await page.getByRole('button', { name: 'Continua' }).click();
+    await page.waitForURL(/tutorial/);
+    await shot(page, 'tutorial-1', kind);
+    await page.getByRole('button', { name: 'Pagina 2 di 4' }).click();
+    await shot(page, 'tutorial-2', kind);
+    await page.context().close();
+
+    // A company at work: users, ringing, forwarding, messages.
+    const t = await prepareAdmin(await newTenant(env, { name: 'Bianchi & Figli Srl' }));
+    for (const [name, username, extension] of [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05'], ['Sara Bianchi', 'Sara', '07']])
+      await t.api('POST', '/v1/users', { name, username, extension, email: `${username.toLowerCase()}@${t.domain}` });
+    await t.api('GET', '/v1/me/sip?device=app');
+    page = await newPage(b, env, { viewport });
+    await uiLogin(page, t);
+    await page.getByRole('heading', { name: /Ciao/ }).waitFor();
+    await shot(page, 'home', kind);
+    await page.getByRole('button', { name: 'Apri il menu' }).click();
+    await shot(page, 'menu', kind);
+    await page.goto('/profilo');
+    await page.getByRole('heading', { name: 'Profilo' }).waitFor();
+    await shot(page, 'profile', kind);
+    await page.goto('/dispositivi');
+    await page.getByText('amministratore.app').waitFor();
+    await shot(page, 'devices', kind);
+    await page.goto('/impostazioni');
+    await shot(page, 'settings', kind);
+    await page.goto('/utenze');
+    await page.getByRole('button', { name: /Mario Rossi/ }).waitFor();
+    await shot(page, 'users', kind);
+    await page.getByRole('button', { name: 'Aggiungi utente' }).click();
+    const d = page.getByRole('dialog');
+    await box(d, 'Nome').fill('Marco Neri');
+    await box(d, 'Email').fill('marco@');
+    await box(d, 'Username').fill('Marco');
+    await box(d, 'Interno (2 cifre)').fill('05');
+    await d.getByRole('button', { name: 'Conferma' }).click();
+    await d.locator('.field-error').waitFor();
+    await shot(page, 'user-form', kind);
+    await d.getByRole('button', { name: 'Annulla' }).click();
+    await page.getByRole('button', { name: /Aggiorna Configurazione/ }).click();
+    await page.getByRole('dialog').waitFor();
+    await shot(page, 'apply', kind);
+    await page.goto('/servizi');
+    await shot(page, 'services', kind);
+    await page.goto('/servizi/squillo');
+    await page.getByRole('checkbox', { name: 'Fa squillare Mario Rossi' }).check();
+    await page.getByRole('checkbox', { name: 'Fa squillare Laura Verdi' }).check();
+    await shot(page, 'ringing', kind);
+    await page.getByRole('radio', { name: 'Simultaneo' }).check();
+    await shot(page, 'ringing-simultaneous', kind);
+    await page.goto('/servizi/deviazione');
+    await page.getByRole('checkbox', { name: 'Attiva Occupato' }).check();
+    await box(page, 'Numero per Occupato').fill('333 1234567');
+    await shot(page, 'forwarding', kind);
+    await page.goto('/servizi/risposte');
+    await page.getByRole('link', { name: /Azienda chiusa/ }).waitFor();
+    await shot(page, 'messages', kind);
+    await page.goto('/servizi/risposte/closed');
+    await page.getByRole('radio', { name: /da \(giorno settimana\) a \(giorno settimana\)\. Grazie e arrivederci/ }).check();
+    await page.getByLabel('Apertura', { exact: true }).fill('09:00');
+    await page.getByLabel('Chiusura', { exact: true }).fill('18:00');
+    await page.getByLabel('Dal giorno', { exact: true }).selectOption('monday');
+    await page.getByLabel('Al giorno', { exact: true }).selectOption('friday');
+    await page.getByRole('button', { name: 'Aggiungi intervallo di tempo' }).click();
+    await page.getByRole('checkbox', { name: 'Inglese' }).check();
+    await page.getByRole('button', { name: 'Ascolta anteprima' }).click();
+    await page.locator('audio').waitFor({ timeout: 20000 });
+    await shot(page, 'message-closed', kind);
+    await page.goto('/servizi/risposte/no_answer');
+    await page.getByRole('heading', { name: 'Libero non risponde' }).waitFor();
+    await shot(page, 'message-no-answer', kind);
+    await page.goto('/impostazioni');
+    await page.getByRole('radio', { name: 'English' }).check();
+    await page.goto('/servizi/squillo');
+    await page.getByRole('heading', { name: /ringing/ }).waitFor();
+    await shot(page, 'ringing-en', kind);
+    await page.context().close();
+  }
+} finally {
+  await b.close();
+  stackDown();
+}
