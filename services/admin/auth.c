@@ -181,16 +181,54 @@ void auth_login(struct admin_req *r)
 	admin_json(r, 200, v);
 }
 
+/* Every session of the caller ("all": true, the app's logout), audited;
+ * in a transaction of its own. */
+static enum ov_err logout_all(struct admin_req *r)
+{
+	PGresult *res = NULL;
+	const char *p[] = {r->user_id, r->tenant_id};
+	enum ov_err e = ov_db_begin(r->db);
+
+	if (e == OV_OK)
+		e = ov_db_exec(r->db, "tokens_logout_all", 2, p, &res);
+	PQclear(res);
+	return admin_end_tx(r, e, r->tenant_id, "user.logout_all", r->user_id,
+			    NULL);
+}
+
+/* This token, or with {"all": true} every token of the caller. The body
+ * is optional: an empty one is this token only. */
 void auth_logout(struct admin_req *r)
 {
+	static const struct ov_json_field f[] = {
+		{"all", OV_J_BOOL, false},
+	};
 	const char *h = ov_http_header(r->http, "Authorization");
 	char hash[67];
 	PGresult *res = NULL;
+	enum ov_err e;
 
-	hex_hash(h + 7, hash); /* identify() checked the header's shape */
-	const char *p[] = {hash};
-	enum ov_err e = ov_db_exec(r->db, "token_delete", 1, p, &res);
-	PQclear(res);
+	if (r->http->body_len > 0) {
+		struct ov_json_error je;
+		e = ov_json_parse(r->http->body, r->http->body_len,
+				  (size_t)r->app->cfg.max_json, &r->body, &je);
+		if (e != OV_OK) {
+			admin_fail(r, e == OV_ETOOBIG ? 413 : 400, e, NULL,
+				   "%s", je.why);
+			return;
+		}
+		if (!admin_body_ok(r, f, sizeof(f) / sizeof(f[0])))
+			return;
+	}
+	if (json_is_true(json_object_get(r->body, "all"))) {
+		e = logout_all(r);
+	} else {
+		/* identify() checked the header's shape */
+		hex_hash(h + 7, hash);
+		const char *p[] = {hash};
+		e = ov_db_exec(r->db, "token_delete", 1, p, &res);
+		PQclear(res);
+	}
 	if (e != OV_OK) {
 		admin_fail_store(r, e, "session");
 		return;

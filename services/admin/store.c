@@ -66,6 +66,8 @@ const struct ov_db_stmt admin_stmts[] = {
 	{"token_delete", "DELETE FROM admin.tokens WHERE hash = $1", 1},
 	{"tokens_revoke_user", "DELETE FROM admin.tokens WHERE user_id = $1",
 	 1},
+	{"tokens_logout_all",
+	 "DELETE FROM admin.tokens WHERE user_id = $1 AND tenant_id = $2", 2},
 
 	/* tenants */
 	{"tenant_insert",

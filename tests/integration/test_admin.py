@@ -180,6 +180,40 @@ def test_first_login_forces_a_password_change_then_logs_out(stack, operator):
     assert len(outbox(stack, t["id"], "password_changed")) == 1
 
 
+def test_logout_ends_this_session_or_all_of_them(stack, operator):
+    t = create_tenant(stack, operator)
+    first = admin_login(stack, t)
+    login = {"number": t["number"], "username": "Amministratore",
+             "password": "Nuova.Password1"}
+
+    def session():
+        r = Api(stack.env["OV_ADMIN_HTTP"]).post("/v1/auth/login", login)
+        assert r.status == 200, r
+        return Api(stack.env["OV_ADMIN_HTTP"], r.json["token"])
+
+    second, third = session(), session()
+    # Another company's admin is not touched by any of this.
+    other = admin_login(stack, create_tenant(stack, operator))
+    # No body: this token only.
+    assert first.post("/v1/auth/logout").status == 204
+    assert_problem(first.get("/v1/me"), 401)
+    assert second.get("/v1/me").status == 200
+    assert_problem(second.post("/v1/auth/logout", {"all": "yes"}), 400,
+                   field="all")
+    assert_problem(second.post("/v1/auth/logout", {"every": True}), 400,
+                   field="every")
+    assert second.get("/v1/me").status == 200
+    # {"all": true}: every session of this person, and only theirs.
+    assert second.post("/v1/auth/logout", {"all": True}).status == 204
+    assert_problem(second.get("/v1/me"), 401)
+    assert_problem(third.get("/v1/me"), 401)
+    assert other.get("/v1/me").status == 200
+    actions = [x[0] for x in psql(stack, "SELECT action FROM admin.audit "
+                                  "WHERE tenant_id = :'p1' ORDER BY id",
+                                  t["id"])]
+    assert actions.count("user.logout_all") == 1
+
+
 def test_login_answers_never_tell_what_was_wrong(stack, operator):
     t = create_tenant(stack, operator)
     api = admin_login(stack, t)

@@ -2,9 +2,9 @@
 // started, OV_WEB_STACK_ENV, or one of our own), a tenant made through
 // the operator API, the mails in the SMTP sink's directory, Chromium
 // driven by playwright-core, and axe-core on every screen.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, chmodSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, chmodSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -231,4 +231,71 @@ export async function axe(page, what) {
   const [sw, w] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
   assert.ok(sw <= w, `${what}: the page is ${sw} px wide on a ${w}-px screen`);
   return res;
+}
+
+// ---- a company at work: people applied, phones on SIPp ----
+// POST /v1/apply, then wait until the router decides on that version
+// (POST /v1/simulate answers it), as tests/integration/calls.py does.
+export async function applyNow(t) {
+  const r = await t.api('POST', '/v1/apply');
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  const end = Date.now() + 15000;
+  for (;;) {
+    const s = await t.api('POST', '/v1/simulate', { from: '3331234567' });
+    if (s.status === 200 && s.json.version >= r.json.version) return r.json;
+    if (Date.now() > end) throw new Error(`router has not version ${r.json.version}: ${s.status} ${JSON.stringify(s.json)}`);
+    await new Promise((res) => setTimeout(res, 150));
+  }
+}
+
+// A person of the tenant, activated by an apply: the mailed password
+// changed, the consent given, the tutorial seen (like prepareAdmin).
+export async function activeUser(t, username) {
+  const mail = await waitMail(t.env, (m) => m.to === `${username.toLowerCase()}@${t.domain}` && field(m, 'Password'), `of activation for ${username}`);
+  const u = await prepareAdmin({ env: t.env, number: t.number, username, password: field(mail, 'Password') });
+  u.sip = (await u.api('GET', '/v1/me/sip')).json;
+  return u;
+}
+
+// SIPp once against the stack's Kamailio on 127.0.0.1:port, as
+// tests/integration/conftest.py runs it; resolves with its exit code.
+export function sipp(env, scenario, args, { port, limit = '10s', expect } = {}) {
+  let path = join(ROOT, 'tests', 'sipp', scenario);
+  if (expect !== undefined) {
+    const copy = join(mkdtempSync(join(tmpdir(), 'ov-sipp-')), scenario);
+    writeFileSync(copy, readFileSync(path, 'utf8').replaceAll('[expect]', String(expect)));
+    path = copy;
+  }
+  const argv = ['-sf', path, '-i', '127.0.0.1', '-p', String(port), '-m', '1', '-nostdin', '-timeout', limit, '-timeout_error', ...args, `127.0.0.1:${env.OV_SIP_PORT}`];
+  const cwd = mkdtempSync(join(tmpdir(), 'ov-sipp-'));
+  const p = spawn('sipp', argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  p.stdout.on('data', (d) => (out += d));
+  p.stderr.on('data', (d) => (out += d));
+  return new Promise((res) => p.on('exit', (code) => res({ code, out: out.slice(-3000) })));
+}
+
+export async function freeUdpPort() {
+  for (;;) {
+    const p = 30000 + Math.floor(Math.random() * 20000);
+    if (await free(p, 'udp')) return p;
+  }
+}
+
+// The person's phone registered on `port` (their GET /v1/me/sip).
+export async function register(env, u, port) {
+  const s = u.sip;
+  const r = await sipp(env, 'register.xml', ['-s', s.username, '-key', 'domain', s.domain, '-key', 'expires', '300', '-au', s.auth_username, '-ap', s.password], { port, expect: 200 });
+  assert.equal(r.code, 0, r.out);
+}
+
+// Polls fn until it returns something truthy.
+export async function until(fn, what, timeout = 10000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`${what}: not after ${timeout} ms`);
+    await new Promise((res) => setTimeout(res, 150));
+  }
 }

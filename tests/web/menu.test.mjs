@@ -1,5 +1,6 @@
 // The menu: profile and photo, presence, devices, settings (language),
-// logout of every session; an expired session comes back where it was.
+// logout of every session (this one and another device's); an expired
+// session comes back where it was.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -68,12 +69,14 @@ test('menu: photo, presence, devices, language, logout', async () => {
   await expectMe(t, (m) => m.presence === 'available');
   await axe(page, 'menu in English');
   const token = await page.evaluate(() => JSON.parse(localStorage.getItem('ov.session')).token);
+  // Another session of the same person (another device).
+  assert.equal((await t.api('GET', '/v1/me')).status, 200);
   await page.getByRole('button', { name: 'Logout' }).click();
   await page.waitForURL(/\/login$/);
   await page.getByRole('heading', { name: 'Log in' }).waitFor();
-  // The app's session is gone. (POST /v1/auth/logout revokes only the
-  // token it is called with: the API has no "every session" logout.)
+  // Every session is gone: the app's and the other device's.
   assert.equal((await client(env, token)('GET', '/v1/me')).status, 401);
+  assert.equal((await t.api('GET', '/v1/me')).status, 401);
   assert.equal(await page.evaluate(() => localStorage.getItem('ov.session')), null);
   assert.deepEqual(page.errors, []);
   await page.context().close();

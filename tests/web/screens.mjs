@@ -3,7 +3,7 @@
 // <screen>-<phone|desktop>.png. Run by scripts/web.sh screens.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { stackUp, stackDown, newTenant, prepareAdmin, browser, newPage, uiLogin, box, PHONE, DESKTOP } from './lib.mjs';
+import { stackUp, stackDown, newTenant, prepareAdmin, browser, newPage, uiLogin, box, PHONE, DESKTOP, applyNow, activeUser, register, freeUdpPort, sipp } from './lib.mjs';
 
 const out = process.argv[2] || 'docs/screens';
 mkdirSync(out, { recursive: true });
@@ -133,6 +133,63 @@ try {
     await page.goto('/servizi/risposte/no_answer');
     await page.getByRole('heading', { name: 'Libero non risponde' }).waitFor();
     await shot(page, 'message-no-answer', kind);
+    // Try it, before and after an apply; Laura's phone connected.
+    await page.goto('/servizi/prova');
+    await box(page, 'Numero del chiamante').fill('abc');
+    await page.getByRole('button', { name: 'Prova', exact: true }).click();
+    await page.locator('#sim-from-err').waitFor();
+    await shot(page, 'simulate-error', kind);
+    const ids = Object.fromEntries((await t.api('GET', '/v1/users')).json.users.map((u) => [u.username, u.id]));
+    await t.api('PUT', '/v1/ringing', { mode: 'sequential', rings: 4, members: ['Laura', 'Mario', 'Sara'].map((u) => ({ type: 'user', id: ids[u] })) });
+    await applyNow(t);
+    const laura = await activeUser(t, 'Laura');
+    const mario = await activeUser(t, 'Mario');
+    await mario.api('PATCH', '/v1/me', { presence: 'dnd' });
+    const lport = await freeUdpPort();
+    await register(env, laura, lport);
+    await box(page, 'Numero del chiamante').fill('335 1234567');
+    await page.getByLabel('Giorno').fill('2026-12-14');
+    await page.getByLabel('Ora').fill('10:00');
+    await page.getByRole('button', { name: 'Prova', exact: true }).click();
+    await page.getByRole('heading', { name: 'Cosa succede alla chiamata' }).waitFor();
+    await shot(page, 'simulate', kind);
+    // A call answered and one missed, for the lists; contacts.
+    await laura.api('POST', '/v1/me/contacts', { name: 'Giulia Neri', numbers: [{ label: 'mobile', number: '+39 335 123 4567' }, { label: 'work', number: '06 1234 5678' }], company: 'Neri Srl' });
+    await laura.api('POST', '/v1/me/contacts', { name: 'Paolo Bruni', numbers: [{ label: 'home', number: '02 9876 5432' }] });
+    const trunk = Number(env.OV_TRUNK_IN_PORT);
+    let phone = sipp(env, 'uas.xml', [], { port: lport, limit: '30s' });
+    await sipp(env, 'call.xml', ['-s', t.number, '-key', 'from', '3351234567', '-key', 'domain', laura.sip.domain, '-d', '1500'], { port: trunk, limit: '30s' });
+    await phone;
+    phone = sipp(env, 'uas_busy.xml', [], { port: lport, limit: '30s' });
+    await sipp(env, 'call_fail.xml', ['-s', t.number, '-key', 'from', '3479876543', '-key', 'domain', laura.sip.domain], { port: trunk, limit: '30s', expect: 486 });
+    await phone;
+    await page.goto('/oggi');
+    await page.getByText('3479876543').first().waitFor();
+    await shot(page, 'today', kind);
+    await page.goto('/rubrica');
+    await page.getByText('Laura Verdi').waitFor();
+    await shot(page, 'directory', kind);
+    await page.context().close();
+    // Laura's own screens.
+    page = await newPage(b, env, { viewport });
+    await uiLogin(page, laura, '/recenti');
+    await page.getByText('Giulia Neri').waitFor();
+    await shot(page, 'recents', kind);
+    await page.goto('/contatti');
+    await page.getByText('Paolo Bruni').waitFor();
+    await shot(page, 'contacts', kind);
+    await page.getByRole('button', { name: /Giulia Neri/ }).click();
+    await box(page.getByRole('dialog'), 'Numero 2').fill('3');
+    await page.getByRole('dialog').getByRole('button', { name: 'Conferma' }).click();
+    await page.locator('#c-number-1-err').waitFor();
+    await shot(page, 'contact-form', kind);
+    await page.context().close();
+    await t.api('PATCH', `/v1/users/${ids.Sara}`, { extension: '08' });
+    page = await newPage(b, env, { viewport });
+    await uiLogin(page, t, '/servizi');
+    await page.getByRole('button', { name: /Aggiorna Configurazione \(/ }).click();
+    await page.getByRole('dialog').getByRole('listitem').first().waitFor();
+    await shot(page, 'apply-changes', kind);
     await page.goto('/impostazioni');
     await page.getByRole('radio', { name: 'English' }).check();
     await page.goto('/servizi/squillo');

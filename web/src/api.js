@@ -86,7 +86,8 @@ async function request(method, path, { body, raw, type, accept, auth = true } = 
 export const api = {
   login: (number, username, password) =>
     request('POST', '/v1/auth/login', { body: { number, username, password }, auth: false }),
-  logout: () => request('POST', '/v1/auth/logout'),
+  // The menu's logout ends every session of the person ({all: true}).
+  logout: ({ all = false } = {}) => request('POST', '/v1/auth/logout', all ? { body: { all: true } } : {}),
   forgot: (number, username) =>
     request('POST', '/v1/auth/forgot', { body: { number, username }, auth: false }),
   reset: (b) => request('POST', '/v1/auth/reset', { body: b, auth: false }),
@@ -113,8 +114,15 @@ export const api = {
   putMessage: (kind, b) => request('PUT', `/v1/messages/${kind}`, { body: b }),
   previewText: (kind) => request('GET', `/v1/messages/${kind}/preview`),
   previewAudio: (kind) => request('GET', `/v1/messages/${kind}/preview`, { accept: 'audio/wav' }),
-  // GET /v1/config/diff is being added by the backend: the screens
-  // treat anything but 200 as "not known".
   diff: () => request('GET', '/v1/config/diff'),
   apply: () => request('POST', '/v1/apply'),
+  simulate: (b) => request('POST', '/v1/simulate', { body: b }),
+  callsToday: () => request('GET', '/v1/calls/today'),
+
+  directory: (q) => request('GET', '/v1/directory' + (q ? '?q=' + encodeURIComponent(q) : '')),
+  contacts: (q) => request('GET', '/v1/me/contacts' + (q ? '?q=' + encodeURIComponent(q) : '')),
+  addContact: (b) => request('POST', '/v1/me/contacts', { body: b }),
+  patchContact: (id, b) => request('PATCH', `/v1/me/contacts/${encodeURIComponent(id)}`, { body: b }),
+  deleteContact: (id) => request('DELETE', `/v1/me/contacts/${encodeURIComponent(id)}`),
+  myCalls: () => request('GET', '/v1/me/calls'),
 };

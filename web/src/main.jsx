@@ -24,6 +24,11 @@ import { Services } from './screens/services.jsx';
 import { Ringing } from './screens/ringing.jsx';
 import { Forwarding } from './screens/forwarding.jsx';
 import { Messages, MessageEdit } from './screens/messages.jsx';
+import { Simulate } from './screens/simulate.jsx';
+import { Directory } from './screens/directory.jsx';
+import { Contacts } from './screens/contacts.jsx';
+import { Recents } from './screens/recents.jsx';
+import { Today } from './screens/today.jsx';
 
 // Paths anyone may open; the reset page is where the reset mail points
 // (notify's OV_MAIL_RESET_URL, /password).
@@ -41,8 +46,13 @@ const ROUTES = {
   '/servizi/squillo': Ringing,
   '/servizi/deviazione': Forwarding,
   '/servizi/risposte': Messages,
+  '/servizi/prova': Simulate,
+  '/oggi': Today,
+  '/rubrica': Directory,
+  '/contatti': Contacts,
+  '/recenti': Recents,
 };
-const ADMIN_ONLY = ['/utenze', '/servizi'];
+const ADMIN_ONLY = ['/utenze', '/servizi', '/oggi'];
 
 function App() {
   useLang();

@@ -1,19 +1,17 @@
-// "Aggiorna Configurazione": the green button, its confirm popup and
-// POST /v1/apply. The pending changes come from GET /v1/config/diff
-// when the service has it (200); otherwise no count and a plain confirm.
+// "Aggiorna Configurazione": the green button with the number of
+// pending changes, its confirm popup listing them in words, and
+// POST /v1/apply. GET /v1/config/diff ({pending, live_version, changes:
+// [{kind, subject, before, after, text_it, text_en}]}) is asked when the
+// button appears and after every change the screen saved (`stamp`);
+// unanswered (an error), the button has no count and the popup is a
+// plain confirm.
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { t } from '../i18n.js';
+import { t, getLang } from '../i18n.js';
 import { Modal, Alert, errorText } from '../ui.jsx';
 
-function changesOf(r) {
-  const list = Array.isArray(r) ? r : (r && (r.changes || r.diff || r.items)) || null;
-  if (!Array.isArray(list)) return null;
-  return list.map((x) => (typeof x === 'string' ? x : x.text || x.description || x.summary || x.change || JSON.stringify(x)));
-}
-
 export function ApplyBar({ stamp }) {
-  const [changes, setChanges] = useState(null); // null: not known
+  const [diff, setDiff] = useState(null); // null: not known
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState('');
@@ -21,8 +19,8 @@ export function ApplyBar({ stamp }) {
 
   const load = () =>
     api.diff().then(
-      (r) => setChanges(changesOf(r)),
-      () => setChanges(null)
+      (r) => setDiff(r),
+      () => setDiff(null)
     );
   useEffect(() => {
     load();
@@ -46,16 +44,14 @@ export function ApplyBar({ stamp }) {
     }
     setBusy(false);
   };
-  const n = changes ? changes.length : null;
+  const n = diff ? diff.pending : null;
+  const en = getLang() === 'en';
+  const changes = diff ? diff.changes.map((c) => (en ? c.text_en : c.text_it) || c.text_en) : null;
   return (
     <div class="apply-bar">
-      <button type="button" class="btn primary block apply" onClick={openPopup} aria-describedby={n ? 'apply-count' : undefined}>
+      <button type="button" class="btn primary block apply" onClick={openPopup} title={n > 0 ? t('apply.pending', { n }) : undefined}>
         {t('apply.button')}
-        {n > 0 && (
-          <span class="badge" id="apply-count" aria-label={t('apply.pending', { n })}>
-            {n}
-          </span>
-        )}
+        {n > 0 && <span class="count"> ({n})</span>}
       </button>
       {open && (
         <Modal title={t('apply.title')} id="apply" onClose={() => setOpen(false)}>

@@ -1,4 +1,5 @@
-// Home: who I am, my status for calls, and (admin) the call settings.
+// Home: who I am, my status for calls, the directory, contacts and
+// recent calls, and (admin) the call settings.
 import { t } from '../i18n.js';
 import { Header } from '../ui.jsx';
 import { Presence } from './presence.jsx';
@@ -18,6 +19,26 @@ export function Home({ me, setMe, onMenu }) {
           </div>
         </section>
         <Presence me={me} setMe={setMe} id="presence-home" />
+        <nav class="card" aria-labelledby="phone-h">
+          <h2 id="phone-h">{t('nav.phone')}</h2>
+          <ul class="list">
+            <li>
+              <a class="list-link" href="/rubrica">
+                {t('nav.directory')}
+              </a>
+            </li>
+            <li>
+              <a class="list-link" href="/contatti">
+                {t('nav.contacts')}
+              </a>
+            </li>
+            <li>
+              <a class="list-link" href="/recenti">
+                {t('nav.recents')}
+              </a>
+            </li>
+          </ul>
+        </nav>
         {me.role === 'admin' && (
           <nav class="card" aria-labelledby="callsettings-h">
             <h2 id="callsettings-h">{t('nav.callsettings')}</h2>
@@ -30,6 +51,11 @@ export function Home({ me, setMe, onMenu }) {
               <li>
                 <a class="list-link" href="/servizi">
                   {t('nav.services')}
+                </a>
+              </li>
+              <li>
+                <a class="list-link" href="/oggi">
+                  {t('nav.today')}
                 </a>
               </li>
             </ul>

@@ -1,6 +1,6 @@
-// The menu (top left): profile, status, devices, settings, tutorial,
-// call settings for the admin, logout (this session: the API revokes only
-// the token it is called with).
+// The menu (top left): profile, status, directory, contacts, recent
+// calls, devices, settings, tutorial, call settings for the admin,
+// logout (of every session of the person: {all: true}).
 import { useEffect, useRef } from 'preact/hooks';
 import { api } from '../api.js';
 import { t } from '../i18n.js';
@@ -11,7 +11,7 @@ import { Modal } from '../ui.jsx';
 export function Drawer({ me, setMe, onClose, onLoggedOut }) {
   const logout = async () => {
     try {
-      await api.logout();
+      await api.logout({ all: true });
     } catch (e) {
       /* the token may be gone already */
     }
@@ -51,6 +51,21 @@ export function Drawer({ me, setMe, onClose, onLoggedOut }) {
             </a>
           </li>
           <li>
+            <a class="list-link" href="/rubrica">
+              {t('nav.directory')}
+            </a>
+          </li>
+          <li>
+            <a class="list-link" href="/contatti">
+              {t('nav.contacts')}
+            </a>
+          </li>
+          <li>
+            <a class="list-link" href="/recenti">
+              {t('nav.recents')}
+            </a>
+          </li>
+          <li>
             <a class="list-link" href="/dispositivi">
               {t('nav.devices')}
             </a>
@@ -76,6 +91,11 @@ export function Drawer({ me, setMe, onClose, onLoggedOut }) {
               <li>
                 <a class="list-link" href="/servizi">
                   {t('nav.services')}
+                </a>
+              </li>
+              <li>
+                <a class="list-link" href="/oggi">
+                  {t('nav.today')}
                 </a>
               </li>
             </>

@@ -1,4 +1,5 @@
-// "Servizi": ringing, forwarding, interactive responses.
+// "Servizi": ringing, forwarding, interactive responses, and "try it"
+// (what a call would do now).
 import { t } from '../i18n.js';
 import { Header } from '../ui.jsx';
 import { ApplyBar } from './apply.jsx';
@@ -22,6 +23,11 @@ export function Services() {
           <li>
             <a class="list-link" href="/servizi/risposte">
               {t('services.messages')}
+            </a>
+          </li>
+          <li>
+            <a class="list-link" href="/servizi/prova">
+              {t('services.simulate')}
             </a>
           </li>
         </ul>
