@@ -215,3 +215,14 @@ def stack():
         s.down()
         if os.environ.get("OV_KEEP_RUN") != "1":
             shutil.rmtree(s.run_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def operator(stack, request):
+    """An operator API key of the test module's own (named after it)."""
+    from admin_api import Api
+    r = stack.ovctl("apikey", "create", request.module.__name__)
+    assert r.returncode == 0, r.stderr
+    key = r.stdout.strip()
+    assert key.startswith("ovk_")
+    return Api(stack.env["OV_ADMIN_HTTP"], key)

@@ -5,7 +5,6 @@ import random
 import struct
 import zlib
 
-import pytest
 
 from admin_api import Api, outbox, psql
 
@@ -14,15 +13,6 @@ _numbers = itertools.count(random.randrange(100000, 800000))
 
 def new_number():
     return f"06{next(_numbers):07d}"  # a Rome landline, unique per test
-
-
-@pytest.fixture(scope="module")
-def operator(stack):
-    r = stack.ovctl("apikey", "create", "integration tests")
-    assert r.returncode == 0, r.stderr
-    key = r.stdout.strip()
-    assert key.startswith("ovk_")
-    return Api(stack.env["OV_ADMIN_HTTP"], key)
 
 
 def create_tenant(stack, operator, **over):

@@ -5,21 +5,12 @@ import datetime
 import time
 import zoneinfo
 
-import pytest
 
 from calls import Company, finish
 from rtp import RtpListener
 
 DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
         "sunday"]
-
-
-@pytest.fixture(scope="module")
-def operator(stack):
-    from admin_api import Api
-    r = stack.ovctl("apikey", "create", "announce tests")
-    assert r.returncode == 0, r.stderr
-    return Api(stack.env["OV_ADMIN_HTTP"], r.stdout.strip())
 
 
 def ok(r):

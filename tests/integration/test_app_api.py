@@ -9,13 +9,6 @@ from conftest import wait_until
 
 
 @pytest.fixture(scope="module")
-def operator(stack):
-    r = stack.ovctl("apikey", "create", "app api tests")
-    assert r.returncode == 0, r.stderr
-    return Api(stack.env["OV_ADMIN_HTTP"], r.stdout.strip())
-
-
-@pytest.fixture(scope="module")
 def acme(stack, operator):
     """Mario (01) and Laura (05), applied and logged in."""
     return Company(stack, operator, [("Mario Rossi", "Mario", "01"),

@@ -12,14 +12,6 @@ from conftest import wait_until
 
 
 @pytest.fixture(scope="module")
-def operator(stack):
-    from admin_api import Api
-    r = stack.ovctl("apikey", "create", "history tests")
-    assert r.returncode == 0, r.stderr
-    return Api(stack.env["OV_ADMIN_HTTP"], r.stdout.strip())
-
-
-@pytest.fixture(scope="module")
 def company(stack, operator):
     return Company(stack, operator, [("Mario Rossi", "Mario", "01"),
                                      ("Sara Bianchi", "Sara", "02"),

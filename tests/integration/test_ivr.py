@@ -11,21 +11,11 @@ import subprocess
 import time
 import wave
 
-import pytest
-
-from admin_api import Api
 from calls import login, mailed_password, new_number
 from conftest import wait_until
 
 HOURS = {"open": "09:00", "close": "18:00", "day_from": "monday",
          "day_to": "friday"}
-
-
-@pytest.fixture(scope="module")
-def operator(stack):
-    r = stack.ovctl("apikey", "create", "ivr tests")
-    assert r.returncode == 0, r.stderr
-    return Api(stack.env["OV_ADMIN_HTTP"], r.stdout.strip())
 
 
 def company(stack, operator):

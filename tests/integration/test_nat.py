@@ -11,17 +11,9 @@ import time
 import pytest
 
 from calls import Company, behind_nat, finish, messages, with_rtp_port
-from conftest import free_udp_port, wait_until
+from conftest import wait_until
 from rtp import RtpListener
 from sipua import Phone
-
-
-@pytest.fixture(scope="module")
-def operator(stack):
-    from admin_api import Api
-    r = stack.ovctl("apikey", "create", "nat tests")
-    assert r.returncode == 0, r.stderr
-    return Api(stack.env["OV_ADMIN_HTTP"], r.stdout.strip())
 
 
 @pytest.fixture(scope="module")

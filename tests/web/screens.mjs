@@ -3,7 +3,7 @@
 // <screen>-<phone|desktop>.png. Run by scripts/web.sh screens.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { stackUp, stackDown, newTenant, prepareAdmin, browser, newPage, uiLogin, box, PHONE, DESKTOP, applyNow, activeUser, register, freeUdpPort, sipp } from './lib.mjs';
+import { stackUp, stackDown, newTenant, prepareAdmin, browser, newPage, uiLogin, box, PHONE, DESKTOP, applyNow, activeUser, register, freeUdpPort, sipp, until } from './lib.mjs';
 
 const out = process.argv[2] || 'docs/screens';
 mkdirSync(out, { recursive: true });
@@ -147,6 +147,9 @@ try {
     await mario.api('PATCH', '/v1/me', { presence: 'dnd' });
     const lport = await freeUdpPort();
     await register(env, laura, lport);
+    // The router learns of the registration by an event: wait until it
+    // rings her, so the shot shows the plan, not that moment.
+    await until(async () => ((await t.api('POST', '/v1/simulate', { from: '3351234567', at: '2026-12-14T10:00' })).json.steps || []).some((st) => st.kind === 'ring'), 'the router rings Laura');
     await box(page, 'Numero del chiamante').fill('335 1234567');
     await page.getByLabel('Giorno').fill('2026-12-14');
     await page.getByLabel('Ora').fill('10:00');
