@@ -28,10 +28,15 @@ static bool member_ok(const char *m)
 	return strcmp(m, "main") == 0 || admin_uuid_ok(m);
 }
 
+/* A number or SIP user as the caller sent it: any text without
+ * control characters (a SIP user part may hold , ; / and more). */
 static bool number_ok(const char *s)
 {
 	size_t n = strlen(s);
-	return n > 0 && n <= 64 && strcspn(s, "\"\\{},\r\n") == n;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return n > 0 && n <= 64;
 }
 
 /* Why an event cannot be stored, or NULL. */
@@ -115,25 +120,25 @@ enum ov_err admin_calls_record(const struct ov_bus_req *req,
 		ov__admin__call_batch__free_unpacked(in, NULL);
 		return ov_bus_fail(rep, OV_EUNAVAIL, "database busy");
 	}
-	/* One transaction: the edge sends the batch again when it fails. */
-	e = ov_db_begin(db);
+	/* Each event on its own: the upsert is idempotent (a call only
+	 * moves forward), so the edge may send a batch again after a
+	 * failure, and one event the database refuses cannot hold back
+	 * the others (a batch in one transaction would come back
+	 * forever). */
 	for (size_t i = 0; e == OV_OK && i < in->n_events; i++) {
 		const Ov__Admin__CallEvent *ev = in->events[i];
 		const char *bad = event_invalid(ev);
-		if (bad) {
-			/* One broken event must not hold back the others. */
+		if (!bad && (e = event_store(db, ev)) == OV_EINVAL) {
+			bad = "refused by the database";
+			e = OV_OK;
+		}
+		if (bad)
 			ov_logc_warn(&req->log, "call.event_invalid",
 				     OV_LS("call_id", ev->call_id),
 				     OV_LS("why", bad));
-			continue;
-		}
-		if ((e = event_store(db, ev)) == OV_OK)
+		else if (e == OV_OK)
 			out.stored++;
 	}
-	if (e == OV_OK)
-		e = ov_db_commit(db);
-	else
-		ov_db_rollback(db);
 	ov_db_release(app->pool, db);
 	ov__admin__call_batch__free_unpacked(in, NULL);
 	if (e != OV_OK)
