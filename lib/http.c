@@ -243,6 +243,11 @@ static enum MHD_Result send_res(struct MHD_Connection *c,
 	MHD_add_response_header(r, "Cache-Control",
 				res->cache_control ? res->cache_control
 						   : "no-store");
+	if (res->content_encoding)
+		MHD_add_response_header(r, "Content-Encoding",
+					res->content_encoding);
+	if (res->vary)
+		MHD_add_response_header(r, "Vary", res->vary);
 	if (res->retry_after) {
 		char ra[16];
 		snprintf(ra, sizeof(ra), "%u", res->retry_after);
@@ -290,7 +295,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 
 	struct ov_http_request req = {method, url, p->body ? p->body : "",
 				      p->len, c};
-	struct ov_http_response res = {404, "text/plain", NULL, 0, 0, NULL};
+	struct ov_http_response res = {.status = 404, .content_type = "text/plain"};
 	if (p->too_big) {
 		char d[96];
 		snprintf(d, sizeof(d), "request body over %zu bytes",

@@ -28,6 +28,8 @@ struct ov_http_response {
 	size_t body_len;
 	unsigned retry_after;	   /* seconds; sends Retry-After when not 0 */
 	const char *cache_control; /* static string; NULL: "no-store" */
+	const char *content_encoding; /* static string; NULL: none */
+	const char *vary;	      /* static string; NULL: none */
 };
 
 /* Answers a request; returns false when no route matched (404). */

@@ -200,6 +200,16 @@ const version = createHash('sha256')
 const sw = readFileSync(join(HERE, 'src', 'sw.js'), 'utf8').replace('__VERSION__', version).replace('__SHELL__', JSON.stringify(shell));
 writeFileSync(join(OUT, 'sw.js'), sw);
 
+// ---- gzip copies: ov-admin sends file.gz to browsers that take it ----
+function gzipTree(dir) {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) gzipTree(p);
+    else if (/\.(html|js|css|svg|webmanifest|json|map)$/.test(e.name)) writeFileSync(p + '.gz', gzipSync(readFileSync(p), { level: 9 }));
+  }
+}
+gzipTree(OUT);
+
 // ---- the budget: what the first load fetches, gzip-compressed ----
 const first = ['index.html', js, css];
 let total = 0;

@@ -121,20 +121,30 @@ FROM generate_series(1, {CALLS}) g,
                    capture_output=True, timeout=120)
 
 
+def fetch(url):
+    """(bytes on the wire, content) of a GET as a browser asks it."""
+    req = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(req, timeout=5) as r:
+        wire = r.read()
+        gz = r.headers.get("Content-Encoding") == "gzip"
+    return len(wire), gzip.decompress(wire) if gz else wire
+
+
 def first_load(app_url):
-    """Bytes of the login screen's files, and load.mjs's timings."""
-    html = urllib.request.urlopen(app_url + "/", timeout=5).read()
-    files = [("/", html)]
+    """Bytes of the login screen's files as sent (the browser takes
+    gzip) and as gzip would make them, and load.mjs's timings."""
+    sent, html = fetch(app_url + "/")
+    files = [html]
     for ref in re.findall(rb'(?:src|href)="(/[^"]+\.(?:js|css))"', html):
-        files.append((ref.decode(), urllib.request.urlopen(
-            app_url + ref.decode(), timeout=5).read()))
-    raw = sum(len(b) for _, b in files)
-    gz = sum(len(gzip.compress(b, 6)) for _, b in files)
+        n, body = fetch(app_url + ref.decode())
+        sent += n
+        files.append(body)
+    gz = sum(len(gzip.compress(b, 6)) for b in files)
     out = subprocess.run(["node", os.path.join(ROOT, "bench", "app",
                                                "load.mjs"), app_url],
                          capture_output=True, text=True, check=True,
                          timeout=300).stdout
-    return raw, gz, len(files), json.loads(out)
+    return sent, gz, len(files), json.loads(out)
 
 
 def main():
@@ -202,16 +212,16 @@ def main():
         print(f"{screen:20}{path:20}{p1:>9.2f}{p1 / h1[1]:>7.2f}x"
               f"{rps:>9.0f}{p99:>9.2f}{p99 / h_p99:>8.2f}x{err:>9}")
     print()
-    print(f"first load: {nfiles} files, {raw / 1024:.1f} KB as sent, "
-          f"{gz / 1024:.1f} KB gzip-compressed")
+    print(f"first load: {nfiles} files, {raw / 1024:.1f} KB as sent "
+          f"(Accept-Encoding: gzip), {gz / 1024:.1f} KB gzip -6")
     print(f"login form ready: median {load['ready_ms']:.0f} ms, "
           f"max {load['ready_max_ms']:.0f} ms over {load['runs']} cold "
           f"loads; /healthz in the same browser {load['base_ms']:.0f} ms "
           f"({load['ready_ms'] / load['base_ms']:.1f}x)")
     print()
     print("targets (reported only: timing never fails the run)")
-    print(f"  first load at most 200 KB compressed  {gz / 1024:>7.1f} KB "
-          f"{'met' if gz <= 200 * 1024 else 'NOT MET'}")
+    print(f"  first load at most 200 KB compressed  {raw / 1024:>7.1f} KB "
+          f"{'met' if raw <= 200 * 1024 else 'NOT MET'}")
     print(f"  interactive within 1 s               {load['ready_ms']:>7.0f} ms "
           f"{'met' if load['ready_ms'] <= 1000 else 'NOT MET'}")
     print(f"  each screen's API p99 at most 20 ms  {worst:>7.2f} ms "

@@ -4,6 +4,7 @@
  * are read (the resolved path must stay inside it), each at most
  * WEB_FILE_MAX bytes. /v1/ never reaches here (api.c).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -84,6 +85,36 @@ const char *web_cache_control(const char *file)
 	return "no-cache";
 }
 
+bool web_accepts_gzip(const char *ae)
+{
+	bool star = false;
+
+	while (ae && *ae) {
+		size_t n = strcspn(ae, ",");
+		char tok[64];
+		if (n < sizeof(tok)) {
+			size_t o = 0;
+			for (size_t i = 0; i < n; i++)
+				if (ae[i] != ' ' && ae[i] != '\t')
+					tok[o++] = (char)tolower(
+						(unsigned char)ae[i]);
+			tok[o] = '\0';
+			char *q = strstr(tok, ";q=");
+			bool zero = q && strtod(q + 3, NULL) <= 0.0;
+			if (q)
+				*q = '\0';
+			if (strcmp(tok, "gzip") == 0)
+				return !zero;
+			if (strcmp(tok, "*") == 0)
+				star = !zero;
+		}
+		ae += n;
+		if (*ae == ',')
+			ae++;
+	}
+	return star;
+}
+
 /* Reads dir/file into a malloc'd buffer when it is a regular file under
  * dir (symbolic links resolved) of at most WEB_FILE_MAX bytes. */
 static char *read_under(const char *dir, const char *file, size_t *len)
@@ -145,10 +176,18 @@ bool admin_web(const struct admin *app, const struct ov_http_request *req,
 	path[strcspn(path, "?")] = '\0';
 	if (!web_file_of(path, file, sizeof(file)))
 		return false;
-	char *body = read_under(app->cfg.web_dir, file, &len);
-	if (!body)
+	/* The build leaves a gzip copy beside each text file: sent to
+	 * browsers that take it (all do), the file itself to the others. */
+	char *body = NULL;
+	char gz[sizeof(file) + 3];
+	if (web_accepts_gzip(ov_http_header(req, "Accept-Encoding")) &&
+	    snprintf(gz, sizeof(gz), "%s.gz", file) < (int)sizeof(gz) &&
+	    (body = read_under(app->cfg.web_dir, gz, &len)))
+		res->content_encoding = "gzip";
+	else if (!(body = read_under(app->cfg.web_dir, file, &len)))
 		return false;
 	ov_http_reply(res, 200, web_content_type(file), body, len);
 	res->cache_control = web_cache_control(file);
+	res->vary = "Accept-Encoding";
 	return true;
 }

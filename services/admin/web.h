@@ -34,4 +34,8 @@ const char *web_content_type(const char *file);
  * revalidated each time so a new build shows at once. */
 const char *web_cache_control(const char *file);
 
+/* Does an Accept-Encoding header value take gzip? ("gzip", "deflate,
+ * gzip;q=0.8", "*"; not "gzip;q=0", not NULL.) */
+bool web_accepts_gzip(const char *accept_encoding);
+
 #endif

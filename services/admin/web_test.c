@@ -102,6 +102,21 @@ static void types_and_caching(void **state)
 	assert_string_equal(web_cache_control("sw.js"), "no-cache");
 }
 
+static void gzip_accepted(void **state)
+{
+	(void)state;
+	assert_true(web_accepts_gzip("gzip"));
+	assert_true(web_accepts_gzip("gzip, deflate, br"));
+	assert_true(web_accepts_gzip("deflate, GZIP;q=0.8"));
+	assert_true(web_accepts_gzip("*"));
+	assert_false(web_accepts_gzip("gzip;q=0"));
+	assert_false(web_accepts_gzip("gzip; q=0, *"));
+	assert_false(web_accepts_gzip("deflate, br"));
+	assert_false(web_accepts_gzip("identity"));
+	assert_false(web_accepts_gzip(""));
+	assert_false(web_accepts_gzip(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -109,6 +124,7 @@ int main(void)
 		cmocka_unit_test(path_length_bounded),
 		cmocka_unit_test(routes_and_files),
 		cmocka_unit_test(types_and_caching),
+		cmocka_unit_test(gzip_accepted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

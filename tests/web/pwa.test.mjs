@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { stackUp, stackDown, newTenant, prepareAdmin, browser, uiLogin } from './lib.mjs';
 
 let env, b;
@@ -17,10 +18,10 @@ after(async () => {
 });
 
 // A raw GET: the path goes out exactly as written (no URL clean-up).
-function rawGet(path) {
+function rawGet(path, headers = {}) {
   const u = new URL(env.OV_APP_URL);
   return new Promise((res, rej) => {
-    const r = request({ host: u.hostname, port: u.port, path, method: 'GET' }, (m) => {
+    const r = request({ host: u.hostname, port: u.port, path, method: 'GET', headers }, (m) => {
       const chunks = [];
       m.on('data', (c) => chunks.push(c));
       m.on('end', () => res({ status: m.statusCode, headers: m.headers, body: Buffer.concat(chunks) }));
@@ -39,6 +40,14 @@ test('served: routes, types, caching, no way out of the directory', async () => 
   const asset = await rawGet(js);
   assert.equal(asset.headers['content-type'], 'text/javascript; charset=utf-8');
   assert.equal(asset.headers['cache-control'], 'public, max-age=31536000, immutable');
+  // Compressed for a browser that takes gzip, the same bytes once
+  // inflated; plain for one that does not.
+  const gz = await rawGet(js, { 'Accept-Encoding': 'gzip, deflate, br' });
+  assert.equal(gz.headers['content-encoding'], 'gzip');
+  assert.equal(gz.headers['vary'], 'Accept-Encoding');
+  assert.ok(gz.body.length < asset.body.length / 2, `${gz.body.length} of ${asset.body.length}`);
+  assert.deepEqual(gunzipSync(gz.body), asset.body);
+  assert.equal(asset.headers['content-encoding'], undefined);
   assert.equal((await rawGet('/icons/icon-192.png')).headers['content-type'], 'image/png');
   assert.equal((await rawGet('/assets/missing.js')).status, 404);
   for (const p of ['/../../etc/passwd', '/assets/../../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/assets/..%2f..%2fstack.env', '/a\\..\\x.js', '/.hidden.js', '//etc/passwd.txt'])
