@@ -292,3 +292,31 @@ def test_oversized_frame_closes_only_its_connection(stack, company):
     finally:
         good.close()
         bad.close()
+
+
+def test_keepalive_over_the_websocket_and_a_closed_one_drops_the_binding(
+        stack, company):
+    """usrloc pings a browser (always "behind NAT") with OPTIONS over
+    its WebSocket; when the connection closes (a tab closed, a laptop
+    asleep past the WebSocket pings), handle_lost_tcp expires the
+    contact and the registrar drops the binding at the next timer run,
+    without waiting for the registration to expire."""
+    stack.restart("kamailio", OV_NAT_PING_S="1", OV_NAT_PING_TIMEOUT_S="30")
+    phone = WsPhone(stack.env["OV_SIP_WS_URL"])
+    try:
+        assert phone.register(company.users["Anna"]["web"]).startswith(
+            "SIP/2.0 200")
+        wait_until(lambda: any(phone.host in b["contact"]
+                               for b in web_bindings(company)), 5,
+                   "the binding")
+        ping = phone.recv_sip(timeout=5)
+        assert ping.startswith("OPTIONS "), ping
+        phone.close()
+        start = time.monotonic()
+        wait_until(lambda: not any(phone.host in b["contact"]
+                                   for b in web_bindings(company)), 10,
+                   "the closed WebSocket's binding dropped")
+        assert time.monotonic() - start < 10
+    finally:
+        phone.close()
+        stack.restart("kamailio")
