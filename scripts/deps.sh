@@ -19,6 +19,8 @@ PACKAGES=(
 	kamailio kamailio-lua-modules kamailio-extra-modules
 	kamailio-utils-modules
 	rtpengine-daemon
+	# SIP over WebSocket (the app's phone) and wss with a local certificate
+	kamailio-websocket-modules kamailio-tls-modules openssl
 	# test: phones and the runner
 	sip-tester python3-pytest python3-aiosmtpd curl procps iproute2
 	# a real softphone, for the test that a Debian phone registers and calls

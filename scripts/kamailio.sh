@@ -6,6 +6,10 @@
 #   OV_RUN_DIR          run directory; Kamailio's own is $OV_RUN_DIR/kamailio
 #                       (pid file, RPC FIFO) (required)
 #   OV_SIP_ADDR         address to listen on (default 127.0.0.1)
+#   OV_SIP_WS_PORT      TCP port for SIP over WebSocket, ws (default: none)
+#   OV_SIP_WSS_PORT     TCP port for SIP over secure WebSocket, wss; needs
+#                       OV_TLS_CERT and OV_TLS_KEY (default: none)
+#   OV_TLS_CERT, OV_TLS_KEY  PEM certificate (chain) and private key for wss
 #   OV_ROUTER_URL       router bus URLs, comma-separated (required)
 #   OV_REGISTRAR_URL    registrar bus URLs, comma-separated (required)
 #   OV_RTPENGINE        rtpengine's ng socket, udp:HOST:PORT (required)
@@ -67,6 +71,23 @@ export OV_TRUNK_URI=${OV_TRUNK_URI:-}
 [[ -z $OV_TRUNK_URI || $OV_TRUNK_URI =~ ^sips?:[0-9A-Za-z.:-]+$ ]] ||
 	die "OV_TRUNK_URI=\"$OV_TRUNK_URI\" is not sip:HOST[:PORT]"
 check_int OV_SIP_PORT "$PORT" 1 65535
+# SIP over WebSocket (docs/edge.md): listeners and cfg defines. ov.lua
+# reads the two ports to upgrade HTTP only on them.
+export OV_SIP_WS_PORT=${OV_SIP_WS_PORT:-} OV_SIP_WSS_PORT=${OV_SIP_WSS_PORT:-}
+WS_ARGS=()
+if [ -n "$OV_SIP_WS_PORT" ]; then
+	check_int OV_SIP_WS_PORT "$OV_SIP_WS_PORT" 1 65535
+	WS_ARGS+=(-A OV_WS)
+fi
+if [ -n "$OV_SIP_WSS_PORT" ]; then
+	check_int OV_SIP_WSS_PORT "$OV_SIP_WSS_PORT" 1 65535
+	for v in OV_TLS_CERT OV_TLS_KEY; do
+		[ -r "${!v:-}" ] || die "$v=\"${!v:-}\" is not a readable file (OV_SIP_WSS_PORT needs it)"
+		[[ ${!v} != *'"'* ]] || die "$v must not contain a double quote"
+	done
+	[ -n "$OV_SIP_WS_PORT" ] || WS_ARGS+=(-A OV_WS)
+	WS_ARGS+=(-A "OV_TLS_CERT=\"$OV_TLS_CERT\"" -A "OV_TLS_KEY=\"$OV_TLS_KEY\"")
+fi
 export OV_BUS_DEADLINE_MS=${OV_BUS_DEADLINE_MS:-200}
 check_int OV_BUS_DEADLINE_MS "$OV_BUS_DEADLINE_MS" 1 60000
 export OV_IVR_DEADLINE_MS=${OV_IVR_DEADLINE_MS:-1000}
@@ -122,11 +143,15 @@ if [ -f "$PIDFILE" ]; then
 	rm -f "$PIDFILE"
 fi
 
+LISTEN=(-l "udp:$ADDR:$PORT" -l "tcp:$ADDR:$PORT")
+[ -z "$OV_SIP_WS_PORT" ] || LISTEN+=(-l "tcp:$ADDR:$OV_SIP_WS_PORT")
+[ -z "$OV_SIP_WSS_PORT" ] || LISTEN+=(-l "tls:$ADDR:$OV_SIP_WSS_PORT")
+
 ulimit -c 0
 cd "$DIR"
 exec "${OV_KAMAILIO:-kamailio}" -DD -E -f "$CFG" \
 	-P "$PIDFILE" -Y "$DIR" -w "$DIR" -m "${OV_KAMAILIO_SHM_MB:-128}" -M 8 \
-	-l "udp:$ADDR:$PORT" -l "tcp:$ADDR:$PORT" \
+	"${LISTEN[@]}" "${WS_ARGS[@]}" \
 	-A "OV_LUA_SCRIPT=\"$LUA\"" \
 	-A "OV_PIKE_DENSITY=$OV_PIKE_DENSITY" -A OV_NO_CORE \
 	"${NAT_DEFS[@]}" \

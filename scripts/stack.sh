@@ -45,6 +45,12 @@ SMTP_PORT=$((BASE + 3))
 # unless a test (SIPp) or a person puts something there.
 TRUNK_IN=$((BASE + 5))
 TRUNK_OUT=$((BASE + 6))
+# SIP over WebSocket for the app's phone: ws, and wss when openssl made
+# a certificate (tls_cert).
+WS_PORT=$((BASE + 7))
+WSS_PORT=$((BASE + 8))
+TLS_CERT=$RUN/tls/edge.crt
+TLS_KEY=$RUN/tls/edge.key
 RTP_MIN=$((BASE + 100))
 RTP_MAX=$((BASE + 1099))
 declare -A HTTP_PORT=([router]=$((BASE + 10)) [registrar]=$((BASE + 11))
@@ -75,6 +81,11 @@ write_env() {
 		echo "OV_SIP_ADDR=127.0.0.1"
 		echo "OV_SIP_PORT=$SIP_PORT"
 		echo "OV_SIP_URI=sip:127.0.0.1:$SIP_PORT"
+		echo "OV_SIP_WS_URL=ws://127.0.0.1:$WS_PORT"
+		if [ -s "$TLS_CERT" ]; then
+			echo "OV_SIP_WSS_URL=wss://127.0.0.1:$WSS_PORT"
+			echo "OV_TLS_CERT=$TLS_CERT"
+		fi
 		echo "OV_PG_PORT=$PG_PORT"
 		echo "OV_DB_URL=$DB_URL"
 		echo "OV_RTPENGINE_NG=udp:127.0.0.1:$NG_PORT"
@@ -207,6 +218,7 @@ start_service() {
 		OV_IVR_URL="$(bus_url ivr)"
 		OV_ROUTER_URL="$(bus_url router)"
 		OV_SIP_PROXY="127.0.0.1:$SIP_PORT"
+		OV_SIP_WS_URL="ws://127.0.0.1:$WS_PORT"
 		OV_WEB_DIR="$WEB_DIR") ;;
 	ivr) envs+=(OV_RTPENGINE_NG="udp:127.0.0.1:$NG_PORT"
 		OV_ADMIN_URL="$(bus_url admin)"
@@ -231,8 +243,29 @@ start_smtp() {
 	wait_for smtp 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$SMTP_PORT"
 }
 
+# A self-signed certificate for wss on 127.0.0.1, made once per run
+# directory (production mounts one from a Secret instead). Without
+# openssl there is no wss, only ws.
+tls_cert() {
+	[ -s "$TLS_CERT" ] && [ -s "$TLS_KEY" ] && return 0
+	command -v openssl >/dev/null || return 1
+	mkdir -p "$RUN/tls"
+	(umask 077 && openssl req -x509 -newkey rsa:2048 -nodes -days 3650 \
+		-subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+		-keyout "$TLS_KEY.tmp" -out "$TLS_CERT.tmp" >>"$LOG/kamailio.log" 2>&1) ||
+		return 1
+	mv "$TLS_KEY.tmp" "$TLS_KEY"
+	mv "$TLS_CERT.tmp" "$TLS_CERT"
+}
+
 start_kamailio() {
+	local wss=()
+	if tls_cert; then
+		wss=(OV_SIP_WSS_PORT=$WSS_PORT OV_TLS_CERT="$TLS_CERT"
+			OV_TLS_KEY="$TLS_KEY")
+	fi
 	spawn kamailio env OV_SIP_ADDR=127.0.0.1 OV_SIP_PORT=$SIP_PORT \
+		OV_SIP_WS_PORT=$WS_PORT "${wss[@]}" \
 		OV_RUN_DIR="$RUN" OV_ROUTER_URL="$(bus_url router)" \
 		OV_REGISTRAR_URL="$(bus_url registrar)" \
 		OV_IVR_URL="$(bus_url ivr)" \
@@ -296,6 +329,7 @@ stop_one() {
 
 prepare() {
 	mkdir -p "$LOG" "$PIDS" "$RUN/bus"
+	tls_cert || echo "stack: no openssl, no certificate: SIP over wss is off (ws only)" >&2
 	write_env
 }
 
@@ -395,7 +429,7 @@ summary() {
 
 Ovunque is up (state in $RUN, logs in $LOG).
 
-  SIP (Kamailio)   udp/tcp 127.0.0.1:$SIP_PORT
+  SIP (Kamailio)   udp/tcp 127.0.0.1:$SIP_PORT, ws://127.0.0.1:$WS_PORT$([ -s "$TLS_CERT" ] && echo ", wss://127.0.0.1:$WSS_PORT")
   PostgreSQL       127.0.0.1:$PG_PORT, database ovunque, user ovunque
   rtpengine ng     udp 127.0.0.1:$NG_PORT, RTP ports $RTP_MIN-$RTP_MAX
   SMTP sink        127.0.0.1:$SMTP_PORT, every mail in $MAIL_DIR/*.eml

@@ -89,6 +89,17 @@ local RTP_FLAGS = "replace-origin replace-session-connection ICE=remove RTP/AVP"
 -- The display name an external caller has on the staff's phones.
 local EXTERNAL_DISPLAY = "telefono virtuale"
 
+-- SIP over WebSocket (kamailio.sh): the ports whose HTTP requests may
+-- become a WebSocket; an HTTP request on any other TCP/TLS listener
+-- (the SIP port) is refused.
+local WS_PORTS = {}
+for _, v in ipairs({ "OV_SIP_WS_PORT", "OV_SIP_WSS_PORT" }) do
+	local port = os.getenv(v) or ""
+	if port ~= "" then
+		WS_PORTS[port] = true
+	end
+end
+
 -- Seconds a caller is told to wait when no plan can be had.
 local RETRY_AFTER = 5
 -- Methods we answer outside a dialog (the Allow header of a 405).
@@ -1021,4 +1032,34 @@ function ksr_request_route()
 		reply(501, "Not Implemented")
 	end
 	KSR.x.exit()
+end
+
+-- An HTTP request on a TCP or TLS listener (xhttp's event_callback,
+-- kamailio.cfg): on a ws/wss port, a WebSocket upgrade for SIP
+-- (RFC 7118) becomes a connection whose SIP messages then run
+-- ksr_request_route like any other; anything else is refused and the
+-- connection closed. No Origin check: the browser still has to pass
+-- the digest of its REGISTER and INVITE.
+function ksr_xhttp_event(evname)
+	local port = tostring(pv("$Rp") or "")
+	if not WS_PORTS[port] then
+		log("warn", "edge.http_refused", "source_ip", pv("$si"),
+			"port", port)
+		KSR.set_reply_close()
+		KSR.xhttp.xhttp_reply(403, "Forbidden", "", "")
+		return
+	end
+	local upgrade = (pv("$hdr(Upgrade)") or ""):lower()
+	local conn = (pv("$hdr(Connection)") or ""):lower()
+	if pv("$rm") == "GET" and upgrade:find("websocket", 1, true) and
+		conn:find("upgrade", 1, true) then
+		-- The handshake replies itself (101, or 4xx on a bad request).
+		if KSR.websocket.handle_handshake() > 0 then
+			return
+		end
+		log("info", "edge.ws_handshake_failed", "source_ip", pv("$si"))
+		return
+	end
+	KSR.set_reply_close()
+	KSR.xhttp.xhttp_reply(404, "Not Found", "", "")
 end

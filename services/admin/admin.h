@@ -31,6 +31,7 @@ struct admin_cfg {
 	int registrar_deadline_ms;
 	const char *sip_proxy;	   /* what phones register with */
 	const char *sip_transport; /* udp, tcp, tls */
+	const char *sip_ws_url;	   /* the app's phone: ws(s)://, or "" */
 	const char *ivr_url;	   /* bus: message previews; "" none */
 	int ivr_deadline_ms;
 	const char *router_url; /* bus: "try it" (simulate); "" none */

@@ -51,6 +51,10 @@ static const struct ov_cfg_var vars[] = {
 	OV_CFG_STR("OV_SIP_TRANSPORT", "udp",
 		   "transport phones use: udp, tcp or tls",
 		   &app.cfg.sip_transport),
+	OV_CFG_STR("OV_SIP_WS_URL", "",
+		   "ws:// or wss:// URL the app's phone registers with "
+		   "(ws_url in GET /v1/me/sip); \"\": none",
+		   &app.cfg.sip_ws_url),
 	OV_CFG_STR("OV_IVR_URL", "",
 		   "the IVR's bus URLs (message previews); \"\": previews "
 		   "answer 503",
@@ -81,6 +85,14 @@ static enum ov_err start(struct ov_svc_rt *rt)
 		ov_log_error("admin.config_invalid",
 			     OV_LS("why", "OV_SIP_TRANSPORT must be udp, tcp "
 					  "or tls"));
+		return OV_EINVAL;
+	}
+	if (app.cfg.sip_ws_url[0] &&
+	    strncmp(app.cfg.sip_ws_url, "ws://", 5) != 0 &&
+	    strncmp(app.cfg.sip_ws_url, "wss://", 6) != 0) {
+		ov_log_error("admin.config_invalid",
+			     OV_LS("why", "OV_SIP_WS_URL must start with ws:// "
+					  "or wss://"));
 		return OV_EINVAL;
 	}
 	app.pool = ov_db_pool_open(rt->cfg.db_url, (size_t)app.cfg.db_pool,

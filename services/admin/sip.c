@@ -105,10 +105,11 @@ static void credentials(struct admin_req *r,
 		return;
 	}
 	json_t *v = json_pack(
-		"{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "domain", c->domain,
+		"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "domain", c->domain,
 		"username", c->aor_user, "auth_username", c->auth_username,
 		"password", c->secret, "device", c->device, "proxy",
-		r->app->cfg.sip_proxy, "transport", r->app->cfg.sip_transport);
+		r->app->cfg.sip_proxy, "transport", r->app->cfg.sip_transport,
+		"ws_url", r->app->cfg.sip_ws_url);
 	struct ov_log_ctx ctx = {r->tenant_id, NULL};
 	ov_logc_info(&ctx, "sip.credentials_issued", OV_LS("owner", in->owner),
 		     OV_LS("device", c->device), OV_LS("actor", r->actor));

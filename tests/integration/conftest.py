@@ -41,8 +41,8 @@ def free_base(avoid=()):
         base = random.randrange(20000, 60000, 1200)
         if any(abs(base - a) < 1200 for a in avoid):
             continue
-        # SIP, PostgreSQL, rtpengine, the SMTP sink, the services' HTTP.
-        fixed = [base, base + 1, base + 2, base + 3] + \
+        # SIP, PostgreSQL, rtpengine, the SMTP sink, ws, wss, the services' HTTP.
+        fixed = [base, base + 1, base + 2, base + 3, base + 7, base + 8] + \
             [base + 10 + i for i in range(5)]
         if all(port_free(p) and port_free(p, socket.SOCK_DGRAM) for p in fixed):
             return base

@@ -94,6 +94,8 @@ export const api = {
   changePassword: (b) => request('POST', '/v1/auth/password', { body: b }),
 
   me: () => request('GET', '/v1/me'),
+  // SIP credentials of one of the person's devices (the phone: 'web').
+  sip: (device) => request('GET', '/v1/me/sip?device=' + encodeURIComponent(device)),
   patchMe: (b) => request('PATCH', '/v1/me', { body: b }),
   photo: () => request('GET', '/v1/me/photo', { accept: 'image/png, image/jpeg' }),
   putPhoto: (blob) => request('PUT', '/v1/me/photo', { raw: blob, type: blob.type }),

@@ -7,6 +7,7 @@ import './style.css';
 import { api, getSession, setSession, onAuthEvent } from './api.js';
 import { useLang, t } from './i18n.js';
 import { Header, Alert, errorText } from './ui.jsx';
+import { startPhone, stopPhone, usePhone } from './phone.js';
 import { navigate, useLocation, linkClick, currentPath, Redirect } from './router.js';
 import { Login } from './screens/login.jsx';
 import { Forgot } from './screens/forgot.jsx';
@@ -79,6 +80,7 @@ function App() {
     () =>
       onAuthEvent((ev) => {
         if (ev === 'expired') {
+          stopPhone();
           setS(null);
           setMe(null);
           setNotice('expired');
@@ -94,6 +96,10 @@ function App() {
   useEffect(() => {
     if (session && !session.must_change && !me) loadMe();
   }, [session]);
+  // The phone registers once the person is in (docs/app.md, "The phone").
+  useEffect(() => {
+    if (session && !session.must_change && me) startPhone();
+  }, [session, me]);
 
   const onLogin = (s, next) => {
     setSession(s);
@@ -104,6 +110,7 @@ function App() {
     else navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
   };
   const onLoggedOut = () => {
+    stopPhone();
     setSession(null);
     setS(null);
     setMe(null);
@@ -167,7 +174,21 @@ function App() {
     <>
       <Screen me={me} setMe={setMe} reloadMe={loadMe} onMenu={() => setMenu(true)} onLoggedOut={onLoggedOut} {...params} />
       {menu && <Drawer me={me} setMe={setMe} onClose={() => setMenu(false)} onLoggedOut={onLoggedOut} />}
+      <PhoneStatus />
     </>
+  );
+}
+
+// The phone's state, always visible at the bottom; an incoming call is
+// announced (role=status is polite; the ring itself is the next step).
+function PhoneStatus() {
+  const p = usePhone();
+  if (p.status === 'off') return null;
+  return (
+    <div class={'phone-status ' + p.status} role="status" data-phone-state={p.status} data-phone-calls={p.calls}>
+      <span class="dot" aria-hidden="true" />
+      {p.incoming ? t('phone.incoming', { from: p.incoming }) : t('phone.' + p.status)}
+    </div>
   );
 }
 
