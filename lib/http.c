@@ -295,7 +295,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 
 	struct ov_http_request req = {method, url, p->body ? p->body : "",
 				      p->len, c};
-	struct ov_http_response res = {.status = 404, .content_type = "text/plain"};
+	struct ov_http_response res = {.status = 404,
+				       .content_type = "text/plain"};
 	if (p->too_big) {
 		char d[96];
 		snprintf(d, sizeof(d), "request body over %zu bytes",

@@ -31,16 +31,16 @@ struct registrar_cfg {
 };
 
 struct registrar_metrics {
-	struct ov_counter *saved;	  /* bindings added or refreshed */
-	struct ov_counter *removed;	  /* by a REGISTER (0, "*") */
-	struct ov_counter *dropped;	  /* over the per-AOR limit, replaced */
-	struct ov_counter *stale;	  /* out-of-order contacts ignored */
-	struct ov_counter *swept;	  /* expired, deleted by the sweeper */
-	struct ov_counter *lost;	  /* the edge lost them (binding.drop) */
-	struct ov_counter *too_brief;	  /* REGISTERs refused (423) */
-	struct ov_counter *created;	  /* devices created */
-	struct ov_counter *rotated;	  /* owners rotated */
-	struct ov_counter *ha1_found;	  /* auth.ha1 lookups that found */
+	struct ov_counter *saved;     /* bindings added or refreshed */
+	struct ov_counter *removed;   /* by a REGISTER (0, "*") */
+	struct ov_counter *dropped;   /* over the per-AOR limit, replaced */
+	struct ov_counter *stale;     /* out-of-order contacts ignored */
+	struct ov_counter *swept;     /* expired, deleted by the sweeper */
+	struct ov_counter *lost;      /* the edge lost them (binding.drop) */
+	struct ov_counter *too_brief; /* REGISTERs refused (423) */
+	struct ov_counter *created;   /* devices created */
+	struct ov_counter *rotated;   /* owners rotated */
+	struct ov_counter *ha1_found; /* auth.ha1 lookups that found */
 	struct ov_counter *ha1_not_found; /* ... and that did not */
 };
 
