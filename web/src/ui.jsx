@@ -1,6 +1,6 @@
 // Pieces every screen uses: the header, labelled fields with their
 // error, alerts, the dialog, API errors in words.
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { t, getLang, setLang } from './i18n.js';
 import { navigate } from './router.js';
 
@@ -123,4 +123,25 @@ export function Loading() {
       {t('loading')}
     </p>
   );
+}
+
+// A form's call to the API: busy while it runs, the error it failed
+// with (kept, with everything typed, for the fields to show). run(fn)
+// resolves true when fn succeeded.
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [err, setErr] = useState(null);
+  const run = async (fn) => {
+    setBusy(true);
+    setErr(null);
+    try {
+      await fn();
+      return true;
+    } catch (x) {
+      setErr(x);
+      setBusy(false);
+      return false;
+    }
+  };
+  return { busy, err, run };
 }

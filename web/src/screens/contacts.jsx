@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { t } from '../i18n.js';
-import { Header, Field, Alert, Modal, Loading, errorText } from '../ui.jsx';
+import { Header, Field, Alert, Modal, Loading, errorText, useAction } from '../ui.jsx';
 
 const LABELS = ['mobile', 'work', 'home', 'other'];
 const MAX_NUMBERS = 5;
@@ -29,36 +29,19 @@ function bodyOf(v) {
 
 function ContactForm({ contact, onSaved, onClose }) {
   const [v, setV] = useState(() => formOf(contact));
-  const [err, setErr] = useState(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, err, run } = useAction();
   const [asking, setAsking] = useState(false);
   const set = (k) => (e) => setV({ ...v, [k]: e.target.value });
   const setNum = (i, k, val) => setV({ ...v, numbers: v.numbers.map((n, j) => (j === i ? { ...n, [k]: val } : n)) });
 
   const submit = async (e) => {
     e.preventDefault();
-    setBusy(true);
-    setErr(null);
-    try {
-      if (contact) await api.patchContact(contact.id, bodyOf(v));
-      else await api.addContact(bodyOf(v));
-      onSaved();
-    } catch (x) {
-      setErr(x);
-      setBusy(false);
-    }
+    const saved = await run(() => (contact ? api.patchContact(contact.id, bodyOf(v)) : api.addContact(bodyOf(v))));
+    if (saved) onSaved();
   };
   const remove = async () => {
-    setBusy(true);
-    setErr(null);
-    try {
-      await api.deleteContact(contact.id);
-      onSaved();
-    } catch (x) {
-      setErr(x);
-      setBusy(false);
-      setAsking(false);
-    }
+    if (await run(() => api.deleteContact(contact.id))) onSaved();
+    else setAsking(false);
   };
   // Where the service's error goes: a field, one number's field, the
   // numbers as a whole, or the form.

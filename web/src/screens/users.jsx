@@ -4,46 +4,32 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { t } from '../i18n.js';
-import { Header, Field, Alert, Modal, Loading, errorText, splitError } from '../ui.jsx';
+import { Header, Field, Alert, Modal, Loading, errorText, splitError, useAction } from '../ui.jsx';
 import { ApplyBar } from './apply.jsx';
 
 const FIELDS = ['name', 'email', 'username', 'extension'];
 
 function UserForm({ user, onSaved, onClose }) {
   const [v, setV] = useState(() => Object.fromEntries(FIELDS.map((k) => [k, (user && user[k]) || ''])));
-  const [err, setErr] = useState(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, err, run } = useAction();
   const [asking, setAsking] = useState(false);
   const set = (k) => (e) => setV({ ...v, [k]: e.target.value });
 
   const submit = async (e) => {
     e.preventDefault();
-    setBusy(true);
-    setErr(null);
-    try {
+    const ok = await run(async () => {
       if (user) {
         const changed = Object.fromEntries(FIELDS.filter((k) => v[k] !== (user[k] || '')).map((k) => [k, v[k]]));
         if (Object.keys(changed).length) await api.patchUser(user.id, changed);
       } else {
         await api.addUser(v);
       }
-      onSaved();
-    } catch (x) {
-      setErr(x);
-      setBusy(false);
-    }
+    });
+    if (ok) onSaved();
   };
   const remove = async () => {
-    setBusy(true);
-    setErr(null);
-    try {
-      await api.deleteUser(user.id);
-      onSaved();
-    } catch (x) {
-      setErr(x);
-      setBusy(false);
-      setAsking(false);
-    }
+    if (await run(() => api.deleteUser(user.id))) onSaved();
+    else setAsking(false);
   };
   const { form, fields } = splitError(err, FIELDS);
   return (
