@@ -155,7 +155,7 @@ function pageSide() {
     },
     info(i) {
       const r = sessions[i];
-      return r && { state: r.state, cause: r.cause, code: r.code, early: r.early, display: r.display, user: r.user, dir: r.dir, held: r.s.isOnHold ? r.s.isOnHold().local : false };
+      return r && { state: r.state, cause: r.cause, code: r.code, early: r.early, display: r.display, user: r.user, dir: r.dir, held: r.s.isOnHold().local, heldByOther: r.s.isOnHold().remote };
     },
     count() {
       return sessions.length;
