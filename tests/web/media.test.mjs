@@ -85,7 +85,7 @@ async function bindings(u) {
   return r.json.devices.reduce((n, d) => n + d.bindings.length, 0);
 }
 
-test('browser calls a desk phone (baresip) and a desk phone calls the browser: audio both ways, keys as RFC 4733', async () => {
+test('browser calls a desk phone (baresip) and a desk phone calls the browser: audio both ways', async () => {
   const { users } = await company([['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']]);
   const mario = await webPhone(b, env, users.Mario);
   const heard = mkdtempSync(join(tmpdir(), 'ov-heard-'));
