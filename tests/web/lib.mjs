@@ -6,7 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, chmodSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
@@ -260,7 +260,7 @@ export async function activeUser(t, username) {
 // SIPp once against the stack's Kamailio on 127.0.0.1:port, as
 // tests/integration/conftest.py runs it; resolves with its exit code.
 export function sipp(env, scenario, args, { port, limit = '10s', expect } = {}) {
-  let path = join(ROOT, 'tests', 'sipp', scenario);
+  let path = isAbsolute(scenario) ? scenario : join(ROOT, 'tests', 'sipp', scenario);
   if (expect !== undefined) {
     const copy = join(mkdtempSync(join(tmpdir(), 'ov-sipp-')), scenario);
     writeFileSync(copy, readFileSync(path, 'utf8').replaceAll('[expect]', String(expect)));

@@ -6,10 +6,11 @@
 // received).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import dgram from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stackUp, stackDown, newTenant, prepareAdmin, applyNow, activeUser, until } from './lib.mjs';
+import { ROOT, stackUp, stackDown, newTenant, prepareAdmin, applyNow, activeUser, until, register, freeUdpPort, sipp } from './lib.mjs';
 import { toneWav, mediaBrowser, webPhone, sessionState, hearing, baresip, wavSoundMs } from './webrtc.mjs';
 
 let env, b;
@@ -230,5 +231,45 @@ test('a browser calls the company number: hears the welcome as early media, then
   } finally {
     await mario.close();
     await laura.close();
+  }
+});
+
+test('keys pressed in a browser call reach the other side as RFC 4733 events (for IVRs)', async () => {
+  const { users } = await company([['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']]);
+  // Laura's desk phone: SIPp answers with PCMA and telephone-event on a
+  // UDP port of ours, which counts what rtpengine sends there. (Its SDP
+  // is fixed: 126 is the payload type Chromium offers telephone-event
+  // with, which a phone's answer keeps.)
+  const rtp = dgram.createSocket('udp4');
+  const events = [];
+  let audio = 0;
+  rtp.on('message', (m) => {
+    const pt = m[1] & 0x7f;
+    if (pt === 126 && m.length >= 16) events.push({ key: m[12], end: (m[13] & 0x80) !== 0 });
+    else if (pt === 8) audio++;
+  });
+  const rtpPort = await freeUdpPort();
+  await new Promise((r) => rtp.bind(rtpPort, '127.0.0.1', r));
+  const dir = mkdtempSync(join(tmpdir(), 'ov-sipp-'));
+  const scen = join(dir, 'uas_dtmf.xml');
+  writeFileSync(scen, readFileSync(join(ROOT, 'tests', 'sipp', 'uas.xml'), 'utf8')
+    .replace('m=audio [media_port] RTP/AVP 8', `m=audio ${rtpPort} RTP/AVP 8 126`)
+    .replace('a=rtpmap:8 PCMA/8000', 'a=rtpmap:8 PCMA/8000\n      a=rtpmap:126 telephone-event/8000'));
+  const lport = await freeUdpPort();
+  await register(env, users.Laura, lport);
+  const desk = sipp(env, scen, [], { port: lport, limit: '30s' });
+  const mario = await webPhone(b, env, users.Mario);
+  try {
+    const out = await mario.call('05');
+    await sessionState(mario, out, 'confirmed');
+    await until(async () => audio > 25, 'the desk phone gets the browser\'s audio');
+    await mario.page.evaluate(([i, tones]) => window.ovt.dtmf(i, tones), [out, '5#']);
+    // 5 is event 5, # is event 11; each ends with its end-marked packets.
+    await until(async () => events.some((e) => e.key === 5 && e.end) && events.some((e) => e.key === 11 && e.end), `events 5 and # at the desk phone: ${JSON.stringify(events.slice(-4))}`, 5000);
+    await mario.hangup(out);
+    assert.equal((await desk).code, 0);
+  } finally {
+    rtp.close();
+    await mario.close();
   }
 });

@@ -165,6 +165,11 @@ function pageSide() {
       if (on) sessions[i].s.hold();
       else sessions[i].s.unhold();
     },
+    // Keys as RFC 4733 events in the RTP stream (what an IVR on the
+    // other side understands), not SIP INFO (JsSIP's default).
+    dtmf(i, tones) {
+      sessions[i].s.sendDTMF(tones, { transportType: 'RFC2833', duration: 120, interToneGap: 100 });
+    },
     info(i) {
       const r = sessions[i];
       return r && { state: r.state, cause: r.cause, code: r.code, early: r.early, display: r.display, user: r.user, dir: r.dir, held: r.s.isOnHold().local, heldByOther: r.s.isOnHold().remote, t: r.t, sent: r.sent, ringing: r.ringing };
