@@ -44,6 +44,7 @@ struct admin {
 	/* Verified against when an account does not exist, so that both
 	 * answers take the same time (crypto_pwhash_STRBYTES). */
 	char dummy_hash[128];
+	char csp[512]; /* the app's pages' Content-Security-Policy */
 	struct ov_db_pool *pool;
 	struct ov_bus_pub *pub;
 	struct ov_bus_client *registrar;

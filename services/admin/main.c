@@ -9,6 +9,7 @@
 #include "handlers.h"
 #include "store.h"
 #include "svc.h"
+#include "web.h"
 
 extern const struct ov_migration admin_migrations[];
 extern const size_t admin_n_migrations;
@@ -93,6 +94,12 @@ static enum ov_err start(struct ov_svc_rt *rt)
 		ov_log_error("admin.config_invalid",
 			     OV_LS("why", "OV_SIP_WS_URL must start with ws:// "
 					  "or wss://"));
+		return OV_EINVAL;
+	}
+	if (!web_csp(app.cfg.sip_ws_url, app.csp, sizeof(app.csp))) {
+		ov_log_error("admin.config_invalid",
+			     OV_LS("why", "OV_SIP_WS_URL must be ws:// or "
+					  "wss:// and a host[:port]"));
 		return OV_EINVAL;
 	}
 	app.pool = ov_db_pool_open(rt->cfg.db_url, (size_t)app.cfg.db_pool,

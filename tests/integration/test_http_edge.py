@@ -1,0 +1,174 @@
+"""The admin API's HTTP edge, as an attacker on the internet would try it
+(issue 21; docs/admin.md, "The HTTP edge"): request smuggling, bodies
+of other media types, the security headers, libmicrohttpd's own answers
+and log lines."""
+import json
+import socket
+import time
+import urllib.parse
+import urllib.request
+
+from admin_api import Api
+
+
+def addr(stack):
+    u = urllib.parse.urlparse(stack.env["OV_ADMIN_HTTP"])
+    return u.hostname, u.port
+
+
+def exchange(stack, data, timeout=5.0):
+    """Sends raw bytes on a fresh connection and reads until the server
+    closes it (or timeout). Returns (bytes read, closed by the server)."""
+    s = socket.create_connection(addr(stack), timeout=timeout)
+    try:
+        s.sendall(data)
+        out = b""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                b = s.recv(65536)
+            except socket.timeout:
+                return out, False
+            if not b:
+                return out, True
+            out += b
+        return out, False
+    finally:
+        s.close()
+
+
+def responses(raw):
+    """The responses in a byte stream: [(status, headers, body)]."""
+    out = []
+    while raw.startswith(b"HTTP/1."):
+        head, _, rest = raw.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        headers = {}
+        for line in lines[1:]:
+            k, _, v = line.partition(":")
+            headers[k.strip().lower()] = v.strip()
+        n = int(headers.get("content-length", "0"))
+        out.append((status, headers, rest[:n]))
+        raw = rest[n:]
+    return out
+
+
+def assert_problem_raw(resp, status):
+    st, headers, body = resp
+    assert st == status, resp
+    assert headers["content-type"] == "application/problem+json", resp
+    assert headers["x-content-type-options"] == "nosniff", resp
+    doc = json.loads(body)
+    assert doc["status"] == status and doc["detail"], doc
+
+
+def test_content_length_with_chunked_is_refused_and_the_connection_closed(stack):
+    hidden = b"GET /v1/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n"
+    body = b"0\r\n\r\n" + hidden
+    req = (b"POST /v1/auth/forgot HTTP/1.1\r\nHost: x\r\n"
+           b"Content-Type: application/json\r\n"
+           b"Content-Length: %d\r\nTransfer-Encoding: chunked\r\n\r\n" % len(body)
+           + body)
+    raw, closed = exchange(stack, req)
+    got = responses(raw)
+    # One answer, 400, and the request hidden in the body never runs.
+    assert len(got) == 1, raw
+    assert_problem_raw(got[0], 400)
+    assert got[0][1].get("connection") == "close"
+    assert closed
+
+
+def test_two_content_lengths_are_refused(stack):
+    req = (b"POST /v1/auth/forgot HTTP/1.1\r\nHost: x\r\n"
+           b"Content-Type: application/json\r\n"
+           b"Content-Length: 2\r\nContent-Length: 40\r\n\r\n{}")
+    raw, closed = exchange(stack, req)
+    got = responses(raw)
+    assert len(got) == 1, raw
+    assert_problem_raw(got[0], 400)
+    assert closed
+
+
+def test_chunked_bodies_need_a_length_and_a_bad_chunk_is_problem_json(stack):
+    body = json.dumps({"number": "+390612345678", "username": "x"}).encode()
+    req = (b"POST /v1/auth/forgot HTTP/1.1\r\nHost: x\r\n"
+           b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+           b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+    raw, closed = exchange(stack, req)
+    got = responses(raw)
+    assert len(got) == 1, raw
+    assert_problem_raw(got[0], 411)
+    assert closed
+    # The issue's probe: a bad chunk size got libmicrohttpd's HTML.
+    raw, closed = exchange(stack, b"POST /v1/auth/forgot HTTP/1.1\r\nHost: x\r\n"
+                           b"Content-Type: application/json\r\n"
+                           b"Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n")
+    got = responses(raw)
+    assert len(got) == 1, raw
+    assert got[0][0] in (400, 411)
+    assert_problem_raw(got[0], got[0][0])
+
+
+def test_libmicrohttpd_own_errors_are_problem_json(stack):
+    # A 100 KB header: over the connection's memory, refused by the
+    # library before any handler runs.
+    raw, closed = exchange(stack, b"GET /v1/openapi.json HTTP/1.1\r\nHost: x\r\n"
+                           b"X-Big: " + b"a" * 100_000 + b"\r\n\r\n")
+    got = responses(raw)
+    assert len(got) == 1, raw[:300]
+    assert_problem_raw(got[0], 431)
+    assert closed
+    # A request line it cannot parse.
+    raw, closed = exchange(stack, b"GET /v1/openapi.json HTTP/1.1\r\n"
+                           b"Host: x\r\nBroken header line\r\n\r\n")
+    got = responses(raw)
+    assert len(got) == 1, raw[:300]
+    assert_problem_raw(got[0], 400)
+
+
+def test_libmicrohttpd_messages_are_json_log_lines(stack):
+    exchange(stack, b"GET /v1/openapi.json HTTP/1.1\r\nHost: x\r\n"
+             b"X-Big: " + b"a" * 100_000 + b"\r\n\r\n")
+    exchange(stack, b"POST /v1/auth/forgot HTTP/1.1\r\nHost: x\r\n"
+             b"Content-Length: 5\r\nContent-Length: 5\r\n\r\nhello")
+    with open(stack.log_path("admin"), errors="replace") as f:
+        lines = [line for line in f if line.strip()]
+    bad = [line for line in lines if not line.startswith("{")]
+    assert not bad, bad[:5]
+    for line in lines:
+        assert json.loads(line)["event"]
+    assert any(json.loads(line)["event"] == "http.server_message"
+               for line in lines)
+
+
+def test_every_answer_has_the_security_headers(stack, operator):
+    api = Api(stack.env["OV_ADMIN_HTTP"])
+    for r in [api.get("/v1/openapi.json"), api.get("/v1/users"),
+              api.get("/v1/nothing-here"), operator.get("/v1/tenants")]:
+        h = {k.lower(): v for k, v in r.headers.items()}
+        assert h["x-content-type-options"] == "nosniff", r
+        assert h["content-security-policy"] == \
+            "default-src 'none'; frame-ancestors 'none'", r
+        assert h["x-frame-options"] == "DENY"
+        assert h["referrer-policy"] == "no-referrer"
+    for svc in ("admin", "notify", "router"):
+        url = stack.env[f"OV_{svc.upper()}_HTTP"] + "/healthz"
+        with urllib.request.urlopen(url, timeout=5) as r:
+            assert r.headers["X-Content-Type-Options"] == "nosniff", svc
+
+
+def test_app_pages_allow_only_the_app_and_its_sip_websocket(stack):
+    ws = urllib.parse.urlparse(stack.env["OV_SIP_WS_URL"])
+    for path in ("/", "/login", "/manifest.webmanifest"):
+        r = Api(stack.env["OV_ADMIN_HTTP"]).get(path)
+        assert r.status == 200, (path, r)
+        h = {k.lower(): v for k, v in r.headers.items()}
+        assert h["x-content-type-options"] == "nosniff"
+        csp = {d.split()[0]: d.split()[1:]
+               for d in h["content-security-policy"].split("; ")}
+        assert csp["default-src"] == ["'self'"]
+        assert csp["script-src"] == ["'self'"]
+        assert csp["frame-ancestors"] == ["'none'"]
+        assert csp["connect-src"] == ["'self'", f"{ws.scheme}://{ws.netloc}"]
+        assert not any("unsafe" in v for vs in csp.values() for v in vs)
