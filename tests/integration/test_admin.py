@@ -105,9 +105,12 @@ def test_malformed_and_oversized_bodies(stack, operator):
     assert_problem(operator.call("POST", "/v1/tenants", raw=b"{nope",
                                  headers={"Content-Type": "application/json"}),
                    400)
-    assert_problem(operator.call("POST", "/v1/tenants", raw=b"[1,2]"), 400)
+    json_ct = {"Content-Type": "application/json"}
+    assert_problem(operator.call("POST", "/v1/tenants", raw=b"[1,2]",
+                                 headers=json_ct), 400)
     big = json.dumps({"company_name": "x" * 70000}).encode()
-    assert_problem(operator.call("POST", "/v1/tenants", raw=big), 413)
+    assert_problem(operator.call("POST", "/v1/tenants", raw=big,
+                                 headers=json_ct), 413)
     assert_problem(operator.get("/v1/tenants/not-a-uuid"), 404)
     assert_problem(operator.get("/v1/tenants/00000000-0000-4000-8000-000000000000"), 404)
     assert_problem(operator.delete("/v1/tenants"), 405)

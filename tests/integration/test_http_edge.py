@@ -142,6 +142,33 @@ def test_libmicrohttpd_messages_are_json_log_lines(stack):
                for line in lines)
 
 
+def test_bodies_must_be_json(stack, operator):
+    api = Api(stack.env["OV_ADMIN_HTTP"])
+    forgot = {"number": "+390600000001", "username": "Amministratore"}
+    # What any web page can send from a victim's browser with no CORS
+    # preflight: text/plain, a form, multipart.
+    for ct, data in [("text/plain", json.dumps(forgot).encode()),
+                     ("application/x-www-form-urlencoded",
+                      urllib.parse.urlencode(forgot).encode()),
+                     ("multipart/form-data; boundary=x",
+                      b"--x\r\nContent-Disposition: form-data; name=a\r\n\r\nb\r\n--x--\r\n")]:
+        r = api.call("POST", "/v1/auth/forgot", raw=data,
+                     headers={"Content-Type": ct})
+        assert r.status == 415, (ct, r)
+        assert r.headers["Content-Type"] == "application/problem+json"
+    r = api.call("POST", "/v1/auth/forgot", raw=json.dumps(forgot).encode(),
+                 headers={"Content-Type": "application/json; charset=utf-8"})
+    assert r.status == 202, r
+    # An authenticated JSON operation, and a body sent where none is
+    # taken, the same.
+    r = operator.call("POST", "/v1/tenants", raw=b'{"company_name":"x"}',
+                      headers={"Content-Type": "text/plain"})
+    assert r.status == 415, r
+    r = api.call("POST", "/v1/auth/logout", raw=b"a=b",
+                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status == 415, r
+
+
 def test_every_answer_has_the_security_headers(stack, operator):
     api = Api(stack.env["OV_ADMIN_HTTP"])
     for r in [api.get("/v1/openapi.json"), api.get("/v1/users"),
