@@ -10,6 +10,8 @@
 #include <strings.h>
 
 #include <arpa/inet.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <microhttpd.h>
 
 #include "bus.h"
@@ -17,10 +19,24 @@
 #include "log.h"
 #include "metrics.h"
 
+/* A connection, while it is open: the head clock of its next request.
+ * The list is the watchdog's; MHD's CLOSED notification takes a
+ * connection out of it (under mu) before the socket is closed. */
+struct conn {
+	struct conn *prev, *next;
+	int fd;
+	uint64_t head_from_us; /* 0: a request is being answered */
+};
+
 struct ov_http {
 	struct MHD_Daemon *d;
 	struct ov_http_opts opts;
 	atomic_bool draining;
+	pthread_mutex_t mu;
+	struct conn conns; /* list head */
+	pthread_t watchdog;
+	bool watching;
+	atomic_bool stopping;
 };
 
 /* Per-request state while the body arrives. */
@@ -347,6 +363,88 @@ enum MHD_Result MHD_queue_response(struct MHD_Connection *c,
 	return ret;
 }
 
+/*
+ * Slow clients (issue 21): libmicrohttpd's timeout restarts with every
+ * byte, so a client sending one header byte every few seconds held a
+ * connection for ever. Each connection gets head_timeout_s from its
+ * accept, or from the end of its previous answer, to deliver a complete
+ * request head; a watchdog thread shuts the socket of any that has not
+ * (libmicrohttpd then closes it as a client gone). A request being
+ * answered, and its body, are the connection timeout's.
+ */
+static void head_clock(struct ov_http *h, struct MHD_Connection *c,
+		       uint64_t from_us)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn *k = ci ? ci->socket_context : NULL;
+
+	if (!k)
+		return;
+	pthread_mutex_lock(&h->mu);
+	k->head_from_us = from_us;
+	pthread_mutex_unlock(&h->mu);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c,
+			  void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct ov_http *h = cls;
+	struct conn *k = *socket_context;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+			c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		k = calloc(1, sizeof(*k));
+		if (!k || !ci)
+			return; /* unwatched: the connection timeout holds */
+		k->fd = ci->connect_fd;
+		k->head_from_us = ov_now_us();
+		pthread_mutex_lock(&h->mu);
+		k->next = h->conns.next;
+		k->prev = &h->conns;
+		h->conns.next->prev = k;
+		h->conns.next = k;
+		pthread_mutex_unlock(&h->mu);
+		*socket_context = k;
+	} else if (k) {
+		pthread_mutex_lock(&h->mu);
+		k->prev->next = k->next;
+		k->next->prev = k->prev;
+		pthread_mutex_unlock(&h->mu);
+		free(k);
+		*socket_context = NULL;
+	}
+}
+
+static void *watchdog(void *arg)
+{
+	struct ov_http *h = arg;
+	const uint64_t limit = (uint64_t)h->opts.head_timeout_s * 1000000u;
+	struct ov_counter *cut =
+		ov_counter_get("ov_http_refused_total",
+			       "Requests refused at the HTTP edge, by reason.",
+			       "reason=\"head_timeout\"");
+
+	while (!atomic_load(&h->stopping)) {
+		struct timespec ts = {0, 200 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		uint64_t now = ov_now_us();
+		pthread_mutex_lock(&h->mu);
+		for (struct conn *k = h->conns.next; k != &h->conns;
+		     k = k->next) {
+			if (k->head_from_us && now - k->head_from_us > limit) {
+				shutdown(k->fd, SHUT_RDWR);
+				k->head_from_us = 0;
+				ov_counter_add(cut, 1);
+			}
+		}
+		pthread_mutex_unlock(&h->mu);
+	}
+	return NULL;
+}
+
 static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind,
 				     const char *key, const char *value)
 {
@@ -403,6 +501,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 			return MHD_NO;
 		p->t0 = ov_now_us();
 		*con_cls = p;
+		head_clock(h, c, 0);
 		return framing(c, url, p);
 	}
 	if (*upload_size) {
@@ -446,9 +545,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	struct pending *p = *con_cls;
-	(void)cls;
-	(void)c;
 	(void)toe;
+	head_clock(cls, c, ov_now_us()); /* the next head's clock starts */
 	if (p) {
 		free(p->body);
 		free(p);
@@ -499,6 +597,10 @@ enum ov_err ov_http_start(const struct ov_http_opts *opts, struct ov_http **out)
 		h->opts.threads = 2;
 	if (!h->opts.max_body)
 		h->opts.max_body = 1u << 20;
+	if (!h->opts.head_timeout_s)
+		h->opts.head_timeout_s = 10;
+	pthread_mutex_init(&h->mu, NULL);
+	h->conns.next = h->conns.prev = &h->conns;
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)opts->port);
 	if (inet_pton(AF_INET, opts->addr, &sa.sin_addr) != 1) {
@@ -514,16 +616,22 @@ enum ov_err ov_http_start(const struct ov_http_opts *opts, struct ov_http **out)
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, h,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)h->opts.threads,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_END);
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned)h->opts.per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+		MHD_OPTION_END);
 	if (!h->d) {
 		ov_log_error("http.listen_failed", OV_LS("addr", opts->addr),
 			     OV_LI("port", opts->port));
 		free(h);
 		return OV_EUNAVAIL;
 	}
+	h->watching = pthread_create(&h->watchdog, NULL, watchdog, h) == 0;
 	ov_log_info("http.listen", OV_LS("addr", opts->addr),
-		    OV_LI("port", opts->port));
+		    OV_LI("port", opts->port),
+		    OV_LI("per_ip_limit", (long long)h->opts.per_ip_limit),
+		    OV_LI("head_timeout_s", (long long)h->opts.head_timeout_s));
 	*out = h;
 	return OV_OK;
 }
@@ -537,6 +645,10 @@ void ov_http_stop(struct ov_http *h)
 {
 	if (!h)
 		return;
+	atomic_store(&h->stopping, true);
+	if (h->watching)
+		pthread_join(h->watchdog, NULL);
 	MHD_stop_daemon(h->d);
+	pthread_mutex_destroy(&h->mu);
 	free(h);
 }

@@ -52,6 +52,8 @@ struct ov_http_opts {
 	int port;
 	unsigned threads;
 	size_t max_body;
+	unsigned per_ip_limit;	  /* connections from one address; 0: none */
+	unsigned head_timeout_s;  /* to a complete head; 0: 10 */
 	bool (*ready)(void *arg); /* NULL: ready while not draining */
 	void *ready_arg;
 	ov_http_handler_fn handler; /* NULL: only the built-in routes */

@@ -9,6 +9,7 @@ import urllib.parse
 import urllib.request
 
 from admin_api import Api
+from conftest import wait_until
 
 
 def addr(stack):
@@ -199,3 +200,64 @@ def test_app_pages_allow_only_the_app_and_its_sip_websocket(stack):
         assert csp["frame-ancestors"] == ["'none'"]
         assert csp["connect-src"] == ["'self'", f"{ws.scheme}://{ws.netloc}"]
         assert not any("unsafe" in v for vs in csp.values() for v in vs)
+
+
+def slow_connection(stack, source="127.0.0.2"):
+    """A connection from another loopback address that has sent one byte
+    of a request head."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind((source, 0))
+    s.settimeout(5)
+    s.connect(addr(stack))
+    s.sendall(b"G")
+    return s
+
+
+def closed_by_server(s):
+    s.settimeout(0.05)
+    try:
+        return s.recv(1) == b""
+    except socket.timeout:
+        return False
+    except OSError:
+        return True
+
+
+def test_slow_clients_get_their_share_and_a_deadline(stack):
+    """Issue 21, item 1, short: one address's slow connections are held
+    to the per-address limit, the others are answered meanwhile, and a
+    head that trickles in a byte at a time is cut at its deadline."""
+    stack.restart("admin", OV_HTTP_PER_IP_LIMIT="8", OV_HTTP_HEAD_TIMEOUT_S="60")
+    socks = []
+    try:
+        socks = [slow_connection(stack) for _ in range(20)]
+        # Those over the limit are closed at once; 8 stay open.
+        wait_until(lambda: sum(closed_by_server(s) for s in socks) >= 12,
+                   5, "connections over the per-address limit closed")
+        api = Api(stack.env["OV_ADMIN_HTTP"])
+        for _ in range(5):  # from 127.0.0.1 meanwhile
+            assert api.get("/v1/openapi.json").status == 200
+        assert sum(not closed_by_server(s) for s in socks) == 8
+        for s in socks:
+            s.close()
+        stack.restart("admin", OV_HTTP_HEAD_TIMEOUT_S="2")
+        # Trickle: a byte every 0.2 s restarted libmicrohttpd's timeout
+        # each time; the head's deadline does not restart.
+        t = slow_connection(stack, "127.0.0.3")
+        socks.append(t)
+        cut = stack.metric("admin", "ov_http_refused_total",
+                           'reason="head_timeout"')
+
+        def trickled_and_cut():
+            try:
+                t.sendall(b"E")
+            except OSError:
+                return True
+            return closed_by_server(t)
+        wait_until(trickled_and_cut, 15, "a trickling head cut", interval=0.2)
+        assert stack.metric("admin", "ov_http_refused_total",
+                            'reason="head_timeout"') > cut
+    finally:
+        for s in socks:
+            s.close()
+        stack.restart("admin")
