@@ -14,6 +14,7 @@
 #include "admin.h"
 #include "http_check.h"
 #include "log.h"
+#include "seal.h"
 
 #define DB_WAIT_MS 2000
 
@@ -313,6 +314,12 @@ bool admin_password_hash(const struct admin *app, const char *pw, char *out,
 				     (unsigned long long)app->cfg.pwhash_ops,
 				     (size_t)app->cfg.pwhash_mem_kb * 1024u,
 				     crypto_pwhash_ALG_ARGON2ID13) == 0;
+}
+
+bool admin_seal(const struct admin *app, const char *secret, char *out,
+		size_t out_size)
+{
+	return ov_seal(app->notify_pk, secret, out, out_size) == OV_OK;
 }
 
 bool admin_password_verify(const char *hash, const char *pw)

@@ -378,6 +378,7 @@ void auth_forgot(struct admin_req *r)
 	static const char alphabet[] = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 	struct account a;
 	char code[RESET_CODE_LEN + 1], hash[67], ttl[16];
+	char sealed[ADMIN_SEALED_MAX];
 	PGresult *res = NULL;
 	enum ov_err e = OV_OK;
 
@@ -393,15 +394,19 @@ void auth_forgot(struct admin_req *r)
 				sizeof(alphabet) - 1)];
 		code[RESET_CODE_LEN] = '\0';
 		hex_hash(code, hash);
+		if (!admin_seal(r->app, code, sealed, sizeof(sealed)))
+			e = OV_EEXHAUSTED;
+		sodium_memzero(code, sizeof(code));
 		snprintf(ttl, sizeof(ttl), "%d", r->app->cfg.reset_ttl_s);
 		const char *p[] = {hash, a.id, a.tenant_id, ttl};
-		e = ov_db_begin(r->db);
+		if (e == OV_OK)
+			e = ov_db_begin(r->db);
 		if (e == OV_OK)
 			e = ov_db_exec(r->db, "reset_insert", 4, p, &res);
 		PQclear(res);
 		if (e == OV_OK)
 			e = mail_user(r, a.id, a.tenant_id, "password_reset",
-				      json_pack("{s:s, s:i}", "code", code,
+				      json_pack("{s:s, s:i}", "code", sealed,
 						"valid_minutes",
 						r->app->cfg.reset_ttl_s / 60));
 		if (e == OV_OK)

@@ -73,13 +73,18 @@ def psql(stack, sql, *args):
 
 def outbox(stack, tenant_id, kind):
     """The mails of that kind queued for a tenant, oldest first. A
-    password or code notify has already erased (the mail is sent) is
-    read from the mail in the stack's mailbox."""
+    password or code is sealed to notify's key in the row (only notify
+    opens it) and erased once the mail is sent: it is read from the mail
+    in the stack's mailbox, as the user would."""
     from mailsink import fill_secret
     rows = psql(stack, "SELECT id, recipient, language, params FROM admin.outbox "
                 "WHERE tenant_id = :'p1' AND kind = :'p2' ORDER BY id",
                 tenant_id, kind)
-    return [{"to": r[1], "language": r[2],
-             "params": fill_secret(stack.env.get("OV_MAIL_DIR", ""), int(r[0]),
-                                   kind, json.loads(r[3]))}
-            for r in rows]
+    out = []
+    for r in rows:
+        params = {k: v for k, v in json.loads(r[3]).items()
+                  if not (isinstance(v, str) and v.startswith("sealed:"))}
+        out.append({"to": r[1], "language": r[2],
+                    "params": fill_secret(stack.env.get("OV_MAIL_DIR", ""),
+                                          int(r[0]), kind, params)})
+    return out

@@ -190,7 +190,8 @@ def test_replicas_migrate_a_schema_exactly_once(stack):
                        OV_ADMIN_EVENTS_URL=f"ipc://{stack.run_dir}/bus/mig-ev{i}.ipc",
                        OV_REGISTRAR_URL=stack.env["OV_REGISTRAR_URL"],
                        OV_BUS_LISTEN=f"ipc://{stack.run_dir}/bus/mig{i}.ipc",
-                       OV_HTTP_PORT=str(stack.base + 20 + i))
+                       OV_HTTP_PORT=str(stack.base + 20 + i),
+                       OV_NOTIFY_PUBLIC_KEY=stack.notify_keys()["OV_NOTIFY_PUBLIC_KEY"])
             procs.append(subprocess.Popen([os.path.join(BIN, "ov-admin")],
                                           env=env, stderr=subprocess.PIPE,
                                           text=True))
