@@ -14,6 +14,7 @@
 #include "db.h"
 #include "http.h"
 #include "json.h"
+#include "once.h"
 #include "registrar.pb-c.h"
 #include "route.h"
 
@@ -46,7 +47,8 @@ struct admin {
 	 * answers take the same time (crypto_pwhash_STRBYTES). */
 	char dummy_hash[128];
 	char csp[512]; /* the app's pages' Content-Security-Policy */
-	unsigned char notify_pk[32]; /* OV_NOTIFY_PUBLIC_KEY */
+	unsigned char notify_pk[32];	 /* OV_NOTIFY_PUBLIC_KEY */
+	struct admin_once throttled_log; /* auth.throttled, once a minute */
 	struct ov_db_pool *pool;
 	struct ov_bus_pub *pub;
 	struct ov_bus_client *registrar;

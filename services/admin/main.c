@@ -109,6 +109,7 @@ static enum ov_err start(struct ov_svc_rt *rt)
 					  "base64 of 32 bytes"));
 		return OV_EINVAL;
 	}
+	admin_once_init(&app.throttled_log, 60);
 	if (!web_csp(app.cfg.sip_ws_url, app.csp, sizeof(app.csp))) {
 		ov_log_error("admin.config_invalid",
 			     OV_LS("why", "OV_SIP_WS_URL must be ws:// or "
