@@ -87,8 +87,12 @@ APP_URL=http://127.0.0.1:${HTTP_PORT[admin]}
 
 bus_url() { echo "ipc://$RUN/bus/$1.ipc"; }
 
+# stack.env holds the operator key, the demo's passwords and the
+# devices' SIP secrets: 0600 from its first byte, like every file of
+# the run directory that holds a secret.
 write_env() {
 	local f=$RUN/stack.env
+	(umask 077 && : >"$f.tmp" && chmod 600 "$f.tmp")
 	{
 		echo "# Written by scripts/stack.sh; read by ovctl and tests."
 		echo "OV_PORT_BASE=$BASE"
@@ -427,6 +431,7 @@ demo() {
 		echo "stack: could not set up the demo company" >&2
 		return 1
 	}
+	(umask 077 && : >"$f" && chmod 600 "$f")
 	{
 		echo "OV_DEMO_OPERATOR_KEY=$key"
 		echo "OV_DEMO_TENANT_ID=$id"
