@@ -144,7 +144,7 @@ def test_libmicrohttpd_messages_are_json_log_lines(stack):
 
 
 def test_bodies_must_be_json(stack, operator):
-    api = Api(stack.env["OV_ADMIN_HTTP"])
+    api = Api(stack.env["OV_ADMIN_HTTP"], source="127.0.0.6")
     forgot = {"number": "+390600000001", "username": "Amministratore"}
     # What any web page can send from a victim's browser with no CORS
     # preflight: text/plain, a form, multipart.

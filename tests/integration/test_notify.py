@@ -267,7 +267,7 @@ def test_no_password_or_code_reaches_postgresql_in_the_clear(
     for u in users:
         secrets.append(field(box.wait(lambda m, u=u: m["To"] == u, 5, u),
                              "Password"))
-    anon = Api(stack.env["OV_ADMIN_HTTP"])
+    anon = Api(stack.env["OV_ADMIN_HTTP"], source="127.0.0.7")
     for _ in range(2):
         r = anon.post("/v1/auth/forgot", {"number": t["number"],
                                           "username": "Amministratore"})
