@@ -1,21 +1,42 @@
 #include "http.h"
 
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <arpa/inet.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <microhttpd.h>
 
 #include "bus.h"
+#include "http_check.h"
 #include "log.h"
 #include "metrics.h"
+
+/* A connection, while it is open: the head clock of its next request.
+ * The list is the watchdog's; MHD's CLOSED notification takes a
+ * connection out of it (under mu) before the socket is closed. */
+struct conn {
+	struct conn *prev, *next;
+	int fd;
+	uint64_t head_from_us; /* 0: a request is being answered */
+};
 
 struct ov_http {
 	struct MHD_Daemon *d;
 	struct ov_http_opts opts;
 	atomic_bool draining;
+	pthread_mutex_t mu;
+	struct conn conns; /* list head */
+	pthread_t watchdog;
+	bool watching;
+	atomic_bool stopping;
 };
 
 /* Per-request state while the body arrives. */
@@ -39,8 +60,12 @@ static const char *status_title(int status)
 		return "Not Found";
 	case 405:
 		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
 	case 409:
 		return "Conflict";
+	case 411:
+		return "Length Required";
 	case 412:
 		return "Precondition Failed";
 	case 413:
@@ -51,6 +76,8 @@ static const char *status_title(int status)
 		return "Unprocessable Content";
 	case 429:
 		return "Too Many Requests";
+	case 431:
+		return "Request Header Fields Too Large";
 	case 503:
 		return "Service Unavailable";
 	case 504:
@@ -229,6 +256,22 @@ static void observe(const char *path, int status, uint64_t t0)
 		(double)(ov_now_us() - t0) / 1e6);
 }
 
+/* On every answer (docs/admin.md, "The HTTP edge"): no type sniffing,
+ * no framing by other sites, no Referer to other origins, no use of our
+ * answers by other origins' pages, and a Content-Security-Policy: the
+ * app's pages bring their own, everything else may load nothing. */
+static void add_security_headers(struct MHD_Response *r, const char *csp)
+{
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Content-Security-Policy",
+				csp ? csp : OV_HTTP_CSP_NONE);
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "Cross-Origin-Resource-Policy",
+				"same-origin");
+	MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+}
+
 static enum MHD_Result send_res(struct MHD_Connection *c,
 				struct ov_http_response *res)
 {
@@ -240,6 +283,9 @@ static enum MHD_Result send_res(struct MHD_Connection *c,
 	}
 	res->body = NULL; /* MHD owns it now */
 	MHD_add_response_header(r, "Content-Type", res->content_type);
+	add_security_headers(r, res->csp);
+	if (res->close)
+		MHD_add_response_header(r, "Connection", "close");
 	MHD_add_response_header(r, "Cache-Control",
 				res->cache_control ? res->cache_control
 						   : "no-store");
@@ -258,6 +304,188 @@ static enum MHD_Result send_res(struct MHD_Connection *c,
 	return ret;
 }
 
+/*
+ * libmicrohttpd answers some malformed requests itself, before any of
+ * our code runs (a head over the connection's memory: 431; a request
+ * line or chunk it cannot parse: 400), with an HTML body and no
+ * Content-Type. It queues those answers through its exported
+ * MHD_queue_response, called through its PLT; this definition takes
+ * the library's place and turns such an answer (an error without a
+ * Content-Type, which no answer of ours is) into problem JSON with our
+ * headers. Everything else goes to the library's own function
+ * unchanged. tests/integration/test_http_edge.py fails if a build of
+ * the library stops routing its answers through here.
+ */
+typedef enum MHD_Result (*queue_fn)(struct MHD_Connection *, unsigned int,
+				    struct MHD_Response *);
+static queue_fn real_queue;
+static pthread_once_t real_queue_once = PTHREAD_ONCE_INIT;
+
+static void find_real_queue(void)
+{
+	void *f = dlsym(RTLD_NEXT, "MHD_queue_response");
+	memcpy(&real_queue, &f, sizeof(real_queue));
+}
+
+enum MHD_Result MHD_queue_response(struct MHD_Connection *c,
+				   unsigned int status, struct MHD_Response *r)
+{
+	pthread_once(&real_queue_once, find_real_queue);
+	if (!real_queue)
+		return MHD_NO;
+	if (status < 400 || MHD_get_response_header(r, "Content-Type"))
+		return real_queue(c, status, r);
+
+	struct ov_http_response res = {0};
+	const char *detail = status == 431
+				     ? "the request head is over the server's "
+				       "limit"
+				     : "the request is malformed";
+	ov_http_problem(&res, (int)status,
+			status >= 500 ? OV_EINTERNAL : OV_EINVAL, NULL, detail);
+	struct MHD_Response *p = MHD_create_response_from_buffer(
+		res.body_len, res.body, MHD_RESPMEM_MUST_FREE);
+	if (!p) {
+		free(res.body);
+		return real_queue(c, status, r);
+	}
+	MHD_add_response_header(p, "Content-Type", res.content_type);
+	MHD_add_response_header(p, "Cache-Control", "no-store");
+	add_security_headers(p, NULL);
+	MHD_add_response_header(p, "Connection", "close");
+	ov_counter_add(ov_counter_get("ov_http_refused_total",
+				      "Requests refused at the HTTP edge, by "
+				      "reason.",
+				      "reason=\"malformed\""),
+		       1);
+	enum MHD_Result ret = real_queue(c, status, p);
+	MHD_destroy_response(p);
+	return ret;
+}
+
+/*
+ * Slow clients (issue 21): libmicrohttpd's timeout restarts with every
+ * byte, so a client sending one header byte every few seconds held a
+ * connection for ever. Each connection gets head_timeout_s from its
+ * accept, or from the end of its previous answer, to deliver a complete
+ * request head; a watchdog thread shuts the socket of any that has not
+ * (libmicrohttpd then closes it as a client gone). A request being
+ * answered, and its body, are the connection timeout's.
+ */
+static void head_clock(struct ov_http *h, struct MHD_Connection *c,
+		       uint64_t from_us)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn *k = ci ? ci->socket_context : NULL;
+
+	if (!k)
+		return;
+	pthread_mutex_lock(&h->mu);
+	k->head_from_us = from_us;
+	pthread_mutex_unlock(&h->mu);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c,
+			  void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct ov_http *h = cls;
+	struct conn *k = *socket_context;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+			c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		k = calloc(1, sizeof(*k));
+		if (!k || !ci)
+			return; /* unwatched: the connection timeout holds */
+		k->fd = ci->connect_fd;
+		k->head_from_us = ov_now_us();
+		pthread_mutex_lock(&h->mu);
+		k->next = h->conns.next;
+		k->prev = &h->conns;
+		h->conns.next->prev = k;
+		h->conns.next = k;
+		pthread_mutex_unlock(&h->mu);
+		*socket_context = k;
+	} else if (k) {
+		pthread_mutex_lock(&h->mu);
+		k->prev->next = k->next;
+		k->next->prev = k->prev;
+		pthread_mutex_unlock(&h->mu);
+		free(k);
+		*socket_context = NULL;
+	}
+}
+
+static void *watchdog(void *arg)
+{
+	struct ov_http *h = arg;
+	const uint64_t limit = (uint64_t)h->opts.head_timeout_s * 1000000u;
+	struct ov_counter *cut =
+		ov_counter_get("ov_http_refused_total",
+			       "Requests refused at the HTTP edge, by reason.",
+			       "reason=\"head_timeout\"");
+
+	while (!atomic_load(&h->stopping)) {
+		struct timespec ts = {0, 200 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		uint64_t now = ov_now_us();
+		pthread_mutex_lock(&h->mu);
+		for (struct conn *k = h->conns.next; k != &h->conns;
+		     k = k->next) {
+			if (k->head_from_us && now - k->head_from_us > limit) {
+				shutdown(k->fd, SHUT_RDWR);
+				k->head_from_us = 0;
+				ov_counter_add(cut, 1);
+			}
+		}
+		pthread_mutex_unlock(&h->mu);
+	}
+	return NULL;
+}
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind,
+				     const char *key, const char *value)
+{
+	struct ov_http_framing *f = cls;
+	(void)kind;
+
+	if (strcasecmp(key, "Content-Length") == 0) {
+		f->n_content_length++;
+	} else if (strcasecmp(key, "Transfer-Encoding") == 0) {
+		if (!f->transfer_encoding)
+			f->transfer_encoding = value;
+		f->n_transfer_encoding++;
+	}
+	return MHD_YES;
+}
+
+/* Runs when the head is complete, before any of the body is read: a
+ * body framed two ways (request smuggling) or chunked is refused at
+ * once and the connection closed, the body unread (docs/admin.md, "The
+ * HTTP edge"). */
+static enum MHD_Result framing(struct MHD_Connection *c, const char *url,
+			       struct pending *p)
+{
+	struct ov_http_framing f = {0};
+	const char *why = NULL;
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &f);
+	int status = ov_http_framing_check(&f, &why);
+	if (!status)
+		return MHD_YES;
+	struct ov_http_response res = {.close = true};
+	ov_http_problem(&res, status, OV_EINVAL, NULL, why);
+	ov_counter_add(ov_counter_get("ov_http_refused_total",
+				      "Requests refused at the HTTP edge, by "
+				      "reason.",
+				      "reason=\"framing\""),
+		       1);
+	observe(url, res.status, p->t0);
+	return send_res(c, &res);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 				  const char *url, const char *method,
 				  const char *version, const char *upload,
@@ -273,7 +501,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 			return MHD_NO;
 		p->t0 = ov_now_us();
 		*con_cls = p;
-		return MHD_YES;
+		head_clock(h, c, 0);
+		return framing(c, url, p);
 	}
 	if (*upload_size) {
 		if (!p->too_big && p->len + *upload_size <= h->opts.max_body) {
@@ -316,14 +545,44 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	struct pending *p = *con_cls;
-	(void)cls;
-	(void)c;
 	(void)toe;
+	head_clock(cls, c, ov_now_us()); /* the next head's clock starts */
 	if (p) {
 		free(p->body);
 		free(p);
 		*con_cls = NULL;
 	}
+}
+
+/* libmicrohttpd's own messages (a malformed request, a client gone)
+ * become JSON log lines with an event name, at most MHD_LOG_PER_S a
+ * second: a flood of bad requests shows in the counter, not as a flood
+ * of lines. The message names no header value nor body. */
+#define MHD_LOG_PER_S 10
+
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+	static atomic_uint_fast64_t window, in_window;
+	char msg[256];
+	(void)cls;
+
+	ov_counter_add(ov_counter_get("ov_http_server_messages_total",
+				      "Messages of the HTTP server library "
+				      "(libmicrohttpd), logged or not.",
+				      ""),
+		       1);
+	uint64_t now = ov_now_us() / 1000000;
+	if (atomic_exchange(&window, now) != now)
+		atomic_store(&in_window, 0);
+	if (atomic_fetch_add(&in_window, 1) >= MHD_LOG_PER_S)
+		return;
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n < 0)
+		return;
+	size_t len = strnlen(msg, sizeof(msg));
+	while (len && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+		msg[--len] = '\0';
+	ov_log_warn("http.server_message", OV_LS("message", msg));
 }
 
 enum ov_err ov_http_start(const struct ov_http_opts *opts, struct ov_http **out)
@@ -338,6 +597,10 @@ enum ov_err ov_http_start(const struct ov_http_opts *opts, struct ov_http **out)
 		h->opts.threads = 2;
 	if (!h->opts.max_body)
 		h->opts.max_body = 1u << 20;
+	if (!h->opts.head_timeout_s)
+		h->opts.head_timeout_s = 10;
+	pthread_mutex_init(&h->mu, NULL);
+	h->conns.next = h->conns.prev = &h->conns;
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)opts->port);
 	if (inet_pton(AF_INET, opts->addr, &sa.sin_addr) != 1) {
@@ -350,18 +613,25 @@ enum ov_err ov_http_start(const struct ov_http_opts *opts, struct ov_http **out)
 			MHD_USE_ERROR_LOG,
 		(uint16_t)opts->port, NULL, NULL, on_request, h,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, h,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)h->opts.threads,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_END);
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned)h->opts.per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+		MHD_OPTION_END);
 	if (!h->d) {
 		ov_log_error("http.listen_failed", OV_LS("addr", opts->addr),
 			     OV_LI("port", opts->port));
 		free(h);
 		return OV_EUNAVAIL;
 	}
+	h->watching = pthread_create(&h->watchdog, NULL, watchdog, h) == 0;
 	ov_log_info("http.listen", OV_LS("addr", opts->addr),
-		    OV_LI("port", opts->port));
+		    OV_LI("port", opts->port),
+		    OV_LI("per_ip_limit", (long long)h->opts.per_ip_limit),
+		    OV_LI("head_timeout_s", (long long)h->opts.head_timeout_s));
 	*out = h;
 	return OV_OK;
 }
@@ -375,6 +645,10 @@ void ov_http_stop(struct ov_http *h)
 {
 	if (!h)
 		return;
+	atomic_store(&h->stopping, true);
+	if (h->watching)
+		pthread_join(h->watchdog, NULL);
 	MHD_stop_daemon(h->d);
+	pthread_mutex_destroy(&h->mu);
 	free(h);
 }

@@ -3,7 +3,10 @@
  * /metrics, plus the service's own routes through one handler.
  *
  * Errors are RFC 9457 problem JSON. Bodies over max_body are refused
- * with 413 before the handler runs.
+ * with 413 before the handler runs; a body framed by Transfer-Encoding
+ * (chunked, or with a Content-Length too) is refused before it is read
+ * (lib/http_check.h). Every answer carries the security headers of
+ * docs/admin.md, "The HTTP edge".
  */
 #ifndef OV_HTTP_H
 #define OV_HTTP_H
@@ -30,7 +33,15 @@ struct ov_http_response {
 	const char *cache_control; /* static string; NULL: "no-store" */
 	const char *content_encoding; /* static string; NULL: none */
 	const char *vary;	      /* static string; NULL: none */
+	/* Content-Security-Policy; NULL: OV_HTTP_CSP_NONE. Must outlive
+	 * the answer (a static string or one the service keeps). */
+	const char *csp;
+	bool close; /* sends Connection: close and closes after it */
 };
+
+/* The policy of every answer that is not a page of the app: it may load
+ * nothing and be framed by nobody. */
+#define OV_HTTP_CSP_NONE "default-src 'none'; frame-ancestors 'none'"
 
 /* Answers a request; returns false when no route matched (404). */
 typedef bool (*ov_http_handler_fn)(const struct ov_http_request *req,
@@ -41,6 +52,8 @@ struct ov_http_opts {
 	int port;
 	unsigned threads;
 	size_t max_body;
+	unsigned per_ip_limit;	  /* connections from one address; 0: none */
+	unsigned head_timeout_s;  /* to a complete head; 0: 10 */
 	bool (*ready)(void *arg); /* NULL: ready while not draining */
 	void *ready_arg;
 	ov_http_handler_fn handler; /* NULL: only the built-in routes */

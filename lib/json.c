@@ -12,6 +12,27 @@ static enum ov_err fail(struct ov_json_error *err, const char *prefix,
 	return OV_EINVAL;
 }
 
+static const char *parse_error(const json_error_t *je)
+{
+	switch (json_error_code(je)) {
+	case json_error_invalid_utf8:
+		return "invalid UTF-8";
+	case json_error_null_character:
+	case json_error_null_byte_in_key:
+		return "a NUL character";
+	case json_error_duplicate_key:
+		return "a key given twice";
+	case json_error_premature_end_of_input:
+		return "the JSON ends early";
+	case json_error_end_of_input_expected:
+		return "text after the JSON value";
+	case json_error_numeric_overflow:
+		return "a number out of range";
+	default:
+		return "malformed JSON";
+	}
+}
+
 enum ov_err ov_json_parse(const char *body, size_t len, size_t max,
 			  json_t **out, struct ov_json_error *err)
 {
@@ -28,8 +49,10 @@ enum ov_err ov_json_parse(const char *body, size_t len, size_t max,
 		return fail(err, "", "", "a JSON object is required");
 	json_t *v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
 	if (!v) {
-		snprintf(why, sizeof(why), "malformed JSON at line %d: %s",
-			 je.line, je.text);
+		/* Where, never what: jansson's text quotes the input around
+		 * the error ("near '...'"), which may be a password. */
+		snprintf(why, sizeof(why), "%s at byte %d (line %d, column %d)",
+			 parse_error(&je), je.position, je.line, je.column);
 		return fail(err, "", "", why);
 	}
 	if (!json_is_object(v)) {

@@ -112,6 +112,16 @@ static size_t common_vars(struct ov_svc_rt *rt, struct ov_cfg_var *v)
 		"HTTP threads (handlers that wait on the database hold one)",
 		&c->http_threads, 1, 64);
 	v[n++] = (struct ov_cfg_var)OV_CFG_INT(
+		"OV_HTTP_PER_IP_LIMIT", "64",
+		"HTTP connections at once from one address (behind a proxy: "
+		"above its upstream connections); 0: no limit",
+		&c->http_per_ip, 0, 100000);
+	v[n++] = (struct ov_cfg_var)OV_CFG_INT(
+		"OV_HTTP_HEAD_TIMEOUT_S", "10",
+		"seconds a connection has for a complete request head, from "
+		"its accept or its previous answer, else it is closed",
+		&c->http_head_timeout_s, 1, 3600);
+	v[n++] = (struct ov_cfg_var)OV_CFG_INT(
 		"OV_DRAIN_MS", "10000",
 		"on SIGTERM, how long in-flight requests may take",
 		&c->drain_ms, 0, 600000);
@@ -206,6 +216,8 @@ int ov_svc_main(const struct ov_svc *svc, int argc, char **argv)
 		.addr = rt.cfg.http_addr,
 		.port = rt.cfg.http_port,
 		.threads = (unsigned)rt.cfg.http_threads,
+		.per_ip_limit = (unsigned)rt.cfg.http_per_ip,
+		.head_timeout_s = (unsigned)rt.cfg.http_head_timeout_s,
 		.ready = http_ready,
 		.ready_arg = &rt,
 		.handler = http_service,

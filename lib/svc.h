@@ -52,6 +52,8 @@ struct ov_svc_cfg {
 	const char *http_addr;
 	int http_port;
 	int http_threads;
+	int http_per_ip;	 /* connections at once from one address */
+	int http_head_timeout_s; /* to a complete request head */
 	int drain_ms;
 	const char *log_level;
 	const char *db_url; /* services with a schema only */

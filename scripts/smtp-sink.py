@@ -98,7 +98,9 @@ def serve(args):
             name = "%s-%d-%06d.eml" % (time.strftime("%Y%m%dT%H%M%S"), pid,
                                         next(seq))
             tmp = os.path.join(args.dir, "." + name + ".tmp")
-            with open(tmp, "wb") as f:
+            # 0600: a mail may carry a temporary password or a code.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
                 f.write(envelope.original_content or envelope.content)
             os.rename(tmp, os.path.join(args.dir, name))
             return "250 2.0.0 Stored " + name

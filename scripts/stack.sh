@@ -67,12 +67,32 @@ SMTP_CONTROL=$RUN/smtp-sink.control
 # The web app "Telefono Virtuale", built by scripts/web.sh build and
 # served by ov-admin at /; the reset mail links to its /password page.
 WEB_DIR=${OV_WEB_DIR:-$ROOT/build/web}
+# notify's X25519 key pair: admin seals temporary passwords and reset
+# codes to the public key, only notify (the secret key) opens them
+# (docs/notify.md, "Secrets at rest"). Made once per run directory (0600)
+# and kept there, so mails queued before a restart still open. Neither
+# key goes into stack.env.
+notify_key() {
+	local f=$RUN/notify-key.pem
+	if [ ! -s "$f" ]; then
+		(umask 077 && openssl genpkey -algorithm X25519 -out "$f.tmp") &&
+			mv "$f.tmp" "$f"
+	fi
+	case $1 in
+	secret) openssl pkey -in "$f" -outform DER | tail -c 32 | base64 ;;
+	public) openssl pkey -in "$f" -pubout -outform DER | tail -c 32 | base64 ;;
+	esac
+}
 APP_URL=http://127.0.0.1:${HTTP_PORT[admin]}
 
 bus_url() { echo "ipc://$RUN/bus/$1.ipc"; }
 
+# stack.env holds the operator key, the demo's passwords and the
+# devices' SIP secrets: 0600 from its first byte, like every file of
+# the run directory that holds a secret.
 write_env() {
 	local f=$RUN/stack.env
+	(umask 077 && : >"$f.tmp" && chmod 600 "$f.tmp")
 	{
 		echo "# Written by scripts/stack.sh; read by ovctl and tests."
 		echo "OV_PORT_BASE=$BASE"
@@ -211,7 +231,8 @@ start_service() {
 		OV_SIP_SECRET_KEY="$(sip_secret_key)") ;;
 	notify) envs+=(OV_DB_URL="$DB_URL"
 		OV_SMTP_URL="smtp://127.0.0.1:$SMTP_PORT"
-		OV_MAIL_RESET_URL="$APP_URL/password") ;;
+		OV_MAIL_RESET_URL="$APP_URL/password"
+		OV_NOTIFY_SECRET_KEY="$(notify_key secret)") ;;
 	admin) envs+=(OV_DB_URL="$DB_URL"
 		OV_ADMIN_EVENTS_URL="$(bus_url admin-events)"
 		OV_REGISTRAR_URL="$(bus_url registrar)"
@@ -219,7 +240,8 @@ start_service() {
 		OV_ROUTER_URL="$(bus_url router)"
 		OV_SIP_PROXY="127.0.0.1:$SIP_PORT"
 		OV_SIP_WS_URL="ws://127.0.0.1:$WS_PORT"
-		OV_WEB_DIR="$WEB_DIR") ;;
+		OV_WEB_DIR="$WEB_DIR"
+		OV_NOTIFY_PUBLIC_KEY="$(notify_key public)") ;;
 	ivr) envs+=(OV_RTPENGINE_NG="udp:127.0.0.1:$NG_PORT"
 		OV_ADMIN_URL="$(bus_url admin)"
 		OV_ADMIN_EVENTS_URL="$(bus_url admin-events)"
@@ -409,6 +431,7 @@ demo() {
 		echo "stack: could not set up the demo company" >&2
 		return 1
 	}
+	(umask 077 && : >"$f" && chmod 600 "$f")
 	{
 		echo "OV_DEMO_OPERATOR_KEY=$key"
 		echo "OV_DEMO_TENANT_ID=$id"

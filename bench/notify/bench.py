@@ -58,7 +58,9 @@ class Replica:
                    OV_BUS_LISTEN=f"ipc://{stack.run_dir}/bus/bench-{n}.ipc",
                    OV_HTTP_PORT=str(self.port),
                    OV_SMTP_URL=stack.env["OV_SMTP_URL"],
-                   OV_NOTIFY_SENDERS=str(SENDERS))
+                   OV_NOTIFY_SENDERS=str(SENDERS),
+                   OV_NOTIFY_SECRET_KEY=stack.notify_keys()[
+                       "OV_NOTIFY_SECRET_KEY"])
         self.logf = open(os.path.join(stack.run_dir, "log", f"bench-{n}.log"),
                          "ab")
         self.proc = subprocess.Popen(

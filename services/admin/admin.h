@@ -14,6 +14,7 @@
 #include "db.h"
 #include "http.h"
 #include "json.h"
+#include "once.h"
 #include "registrar.pb-c.h"
 #include "route.h"
 
@@ -37,6 +38,7 @@ struct admin_cfg {
 	const char *router_url; /* bus: "try it" (simulate); "" none */
 	int router_deadline_ms;
 	const char *web_dir; /* the built web app served at /; "" none */
+	const char *notify_public_key; /* base64: outbox secrets sealed to */
 };
 
 struct admin {
@@ -44,6 +46,9 @@ struct admin {
 	/* Verified against when an account does not exist, so that both
 	 * answers take the same time (crypto_pwhash_STRBYTES). */
 	char dummy_hash[128];
+	char csp[512]; /* the app's pages' Content-Security-Policy */
+	unsigned char notify_pk[32];	 /* OV_NOTIFY_PUBLIC_KEY */
+	struct admin_once throttled_log; /* auth.throttled, once a minute */
 	struct ov_db_pool *pool;
 	struct ov_bus_pub *pub;
 	struct ov_bus_client *registrar;
@@ -226,6 +231,12 @@ void admin_token_hash(const char *token, unsigned char hash[32]);
 /* Argon2id with the configured cost; false when out of memory. */
 bool admin_password_hash(const struct admin *app, const char *pw, char *out,
 			 size_t out_len);
+/* A password or code as it goes into an outbox row: sealed to notify's
+ * public key (lib/seal.h), so PostgreSQL never holds it in the clear.
+ * out: at least ADMIN_SEALED_MAX bytes. */
+#define ADMIN_SEALED_MAX 160
+bool admin_seal(const struct admin *app, const char *secret, char *out,
+		size_t out_size);
 bool admin_password_verify(const char *hash, const char *pw);
 
 /* The web app at / (web.c): false when OV_WEB_DIR is unset or nothing

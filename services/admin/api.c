@@ -12,7 +12,9 @@
 #include <sodium.h>
 
 #include "admin.h"
+#include "http_check.h"
 #include "log.h"
+#include "seal.h"
 
 #define DB_WAIT_MS 2000
 
@@ -314,6 +316,12 @@ bool admin_password_hash(const struct admin *app, const char *pw, char *out,
 				     crypto_pwhash_ALG_ARGON2ID13) == 0;
 }
 
+bool admin_seal(const struct admin *app, const char *secret, char *out,
+		size_t out_size)
+{
+	return ov_seal(app->notify_pk, secret, out, out_size) == OV_OK;
+}
+
 bool admin_password_verify(const char *hash, const char *pw)
 {
 	return hash && crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
@@ -418,6 +426,24 @@ static void run(struct admin_req *r, const struct admin_route *rt)
 	rt->fn(r);
 }
 
+/* Every body is JSON: a form or text body, which any web page can send
+ * from a victim's browser without a CORS preflight, is refused before
+ * anything runs (docs/admin.md, "The HTTP edge"). The photo is the one
+ * body that is not JSON; me_photo_put checks its image type. */
+static bool media_ok(struct admin_req *r, const struct admin_route *rt)
+{
+	if (rt->fn == me_photo_put)
+		return true;
+	if (!rt->json_body && r->http->body_len == 0)
+		return true;
+	if (ov_http_media_is(ov_http_header(r->http, "Content-Type"),
+			     "application/json"))
+		return true;
+	admin_fail(r, 415, OV_EINVAL, NULL,
+		   "send the body as Content-Type: application/json");
+	return false;
+}
+
 bool admin_http(const struct ov_http_request *req, struct ov_http_response *res,
 		void *arg)
 {
@@ -443,6 +469,8 @@ bool admin_http(const struct ov_http_request *req, struct ov_http_response *res,
 	}
 	ov_http_client_ip(req, r.client_ip, sizeof(r.client_ip));
 	const struct admin_route *rt = found->data;
+	if (!media_ok(&r, rt))
+		return true;
 	if (rt->fn == openapi_get) { /* needs no database */
 		openapi_get(&r);
 		return true;

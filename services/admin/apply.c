@@ -180,13 +180,17 @@ static void rand_bytes(void *buf, size_t n)
 static enum ov_err activate(struct admin_req *r, const char *id,
 			    const char *number, const char *language)
 {
-	char pw[16], hash[crypto_pwhash_STRBYTES];
+	char pw[16], hash[crypto_pwhash_STRBYTES], sealed[ADMIN_SEALED_MAX];
 	PGresult *res = NULL;
 	enum ov_err e;
 
 	if (admin_password_generate(pw, sizeof(pw), rand_bytes) != OV_OK ||
-	    !admin_password_hash(r->app, pw, hash, sizeof(hash)))
+	    !admin_password_hash(r->app, pw, hash, sizeof(hash)) ||
+	    !admin_seal(r->app, pw, sealed, sizeof(sealed))) {
+		sodium_memzero(pw, sizeof(pw));
 		return OV_EEXHAUSTED;
+	}
+	sodium_memzero(pw, sizeof(pw));
 	const char *p[] = {id, r->tenant_id, hash};
 	e = ov_db_exec(r->db, "user_activate", 3, p, &res);
 	PQclear(res);
@@ -197,7 +201,7 @@ static enum ov_err activate(struct admin_req *r, const char *id,
 	if (e == OV_OK) {
 		json_t *params = json_pack("{s:s, s:s, s:s, s:s}", "username",
 					   PQgetvalue(res, 0, 2), "password",
-					   pw, "number", number, "name",
+					   sealed, "number", number, "name",
 					   PQgetvalue(res, 0, 4));
 		size_t len;
 		char *ps = ov_json_dump(params, &len);

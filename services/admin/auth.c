@@ -66,6 +66,28 @@ static void clear(struct admin_req *r, const char *key)
 	PQclear(res);
 }
 
+/* An operator sees an attack in the log, not only in /metrics: one
+ * auth.throttled line per throttled account (or, when the address is
+ * what is throttled, per address) per minute and admin replica, with
+ * the refusals it stands for. The username is what was typed (no
+ * account is looked up for a refusal); never the password. */
+static void log_throttled(struct admin_req *r, const char *key,
+			  const char *number, const char *username,
+			  bool by_addr, unsigned wait)
+{
+	unsigned long held = 0;
+
+	if (!admin_once_take(&r->app->throttled_log, key,
+			     (int64_t)(ov_now_ms() / 1000), &held))
+		return;
+	ov_log_warn("auth.throttled",
+		    OV_LS("limit", by_addr ? "address" : "account"),
+		    OV_LS("number", number), OV_LS("username", username),
+		    OV_LS("client_ip", r->client_ip),
+		    OV_LI("retry_after_s", (long long)wait),
+		    OV_LI("refused_before", (long long)held));
+}
+
 struct account {
 	char id[40];
 	char tenant_id[40];
@@ -98,9 +120,12 @@ static bool lookup(struct admin_req *r, struct account *a)
 
 	unsigned wait = throttled(r, a->acct_key, ACCT_FREE_FAILURES);
 	unsigned wait2 = throttled(r, a->addr_key, ADDR_FREE_FAILURES);
-	if (wait2 > wait)
+	bool by_addr = wait2 > wait;
+	if (by_addr)
 		wait = wait2;
 	if (wait) {
+		log_throttled(r, by_addr ? a->addr_key : a->acct_key,
+			      well_formed ? number : "", fold, by_addr, wait);
 		r->res->retry_after = wait;
 		admin_fail_code(r, 429, "too_many_attempts", NULL,
 				"too many failed attempts; try again later");
@@ -378,6 +403,7 @@ void auth_forgot(struct admin_req *r)
 	static const char alphabet[] = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 	struct account a;
 	char code[RESET_CODE_LEN + 1], hash[67], ttl[16];
+	char sealed[ADMIN_SEALED_MAX];
 	PGresult *res = NULL;
 	enum ov_err e = OV_OK;
 
@@ -393,15 +419,19 @@ void auth_forgot(struct admin_req *r)
 				sizeof(alphabet) - 1)];
 		code[RESET_CODE_LEN] = '\0';
 		hex_hash(code, hash);
+		if (!admin_seal(r->app, code, sealed, sizeof(sealed)))
+			e = OV_EEXHAUSTED;
+		sodium_memzero(code, sizeof(code));
 		snprintf(ttl, sizeof(ttl), "%d", r->app->cfg.reset_ttl_s);
 		const char *p[] = {hash, a.id, a.tenant_id, ttl};
-		e = ov_db_begin(r->db);
+		if (e == OV_OK)
+			e = ov_db_begin(r->db);
 		if (e == OV_OK)
 			e = ov_db_exec(r->db, "reset_insert", 4, p, &res);
 		PQclear(res);
 		if (e == OV_OK)
 			e = mail_user(r, a.id, a.tenant_id, "password_reset",
-				      json_pack("{s:s, s:i}", "code", code,
+				      json_pack("{s:s, s:i}", "code", sealed,
 						"valid_minutes",
 						r->app->cfg.reset_ttl_s / 60));
 		if (e == OV_OK)

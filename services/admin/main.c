@@ -8,7 +8,9 @@
 #include "admin.pb-c.h"
 #include "handlers.h"
 #include "store.h"
+#include "seal.h"
 #include "svc.h"
+#include "web.h"
 
 extern const struct ov_migration admin_migrations[];
 extern const size_t admin_n_migrations;
@@ -73,6 +75,11 @@ static const struct ov_cfg_var vars[] = {
 		   "directory of the built web app \"Telefono Virtuale\", "
 		   "served at /; \"\": no app (404)",
 		   &app.cfg.web_dir),
+	OV_CFG_STR("OV_NOTIFY_PUBLIC_KEY", NULL,
+		   "notify's public key (base64 of 32 bytes, X25519): "
+		   "temporary passwords and reset codes are sealed to it "
+		   "before they reach the outbox",
+		   &app.cfg.notify_public_key),
 };
 
 static enum ov_err start(struct ov_svc_rt *rt)
@@ -93,6 +100,20 @@ static enum ov_err start(struct ov_svc_rt *rt)
 		ov_log_error("admin.config_invalid",
 			     OV_LS("why", "OV_SIP_WS_URL must start with ws:// "
 					  "or wss://"));
+		return OV_EINVAL;
+	}
+	if (ov_seal_key_parse(app.cfg.notify_public_key, app.notify_pk) !=
+	    OV_OK) {
+		ov_log_error("admin.config_invalid",
+			     OV_LS("why", "OV_NOTIFY_PUBLIC_KEY must be the "
+					  "base64 of 32 bytes"));
+		return OV_EINVAL;
+	}
+	admin_once_init(&app.throttled_log, 60);
+	if (!web_csp(app.cfg.sip_ws_url, app.csp, sizeof(app.csp))) {
+		ov_log_error("admin.config_invalid",
+			     OV_LS("why", "OV_SIP_WS_URL must be ws:// or "
+					  "wss:// and a host[:port]"));
 		return OV_EINVAL;
 	}
 	app.pool = ov_db_pool_open(rt->cfg.db_url, (size_t)app.cfg.db_pool,

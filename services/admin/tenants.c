@@ -133,6 +133,7 @@ void tenants_create(struct admin_req *r)
 	};
 	char number[32], why[160], id[37], domain[128];
 	char password[16], hash[crypto_pwhash_STRBYTES];
+	char sealed[ADMIN_SEALED_MAX];
 	PGresult *res = NULL;
 
 	if (!admin_body_ok(r, f, sizeof(f) / sizeof(f[0])))
@@ -161,11 +162,14 @@ void tenants_create(struct admin_req *r)
 	snprintf(domain, sizeof(domain), "%.8s.%s", id, r->app->cfg.sip_suffix);
 	if (admin_password_generate(password, sizeof(password), rand_bytes) !=
 		    OV_OK ||
-	    !admin_password_hash(r->app, password, hash, sizeof(hash))) {
+	    !admin_password_hash(r->app, password, hash, sizeof(hash)) ||
+	    !admin_seal(r->app, password, sealed, sizeof(sealed))) {
+		sodium_memzero(password, sizeof(password));
 		admin_fail(r, 500, OV_EINTERNAL, NULL,
 			   "could not make a password");
 		return;
 	}
+	sodium_memzero(password, sizeof(password));
 
 	if (ov_db_begin(r->db) != OV_OK) {
 		admin_fail_store(r, OV_EUNAVAIL, "tenant");
@@ -196,11 +200,11 @@ void tenants_create(struct admin_req *r)
 	if (!step(r, "draft_insert", 4, pd, NULL, "draft"))
 		goto fail;
 
-	/* The activation mail carries the password; notify erases it
-	 * from the row once the mail is out. */
+	/* The activation mail carries the password, sealed to notify's
+	 * key; notify erases it from the row once the mail is out. */
 	json_t *params = json_pack("{s:s, s:s, s:s, s:s}", "username",
-				   ADMIN_USERNAME, "password", password,
-				   "number", number, "company_name", name);
+				   ADMIN_USERNAME, "password", sealed, "number",
+				   number, "company_name", name);
 	size_t plen;
 	char *ps = ov_json_dump(params, &plen);
 	json_decref(params);

@@ -115,6 +115,39 @@ bool web_accepts_gzip(const char *ae)
 	return star;
 }
 
+bool web_csp(const char *ws_url, char *out, size_t size)
+{
+	char origin[128] = "";
+	size_t n = 0;
+
+	if (ws_url && *ws_url) {
+		size_t scheme = strncmp(ws_url, "ws://", 5) == 0    ? 5
+				: strncmp(ws_url, "wss://", 6) == 0 ? 6
+								    : 0;
+		if (!scheme)
+			return false;
+		n = scheme + strcspn(ws_url + scheme, "/?#");
+		if (n == scheme || n >= sizeof(origin))
+			return false;
+		for (size_t i = scheme; i < n; i++) {
+			unsigned char c = (unsigned char)ws_url[i];
+			if (!isalnum(c) && !strchr(".-:[]", c))
+				return false;
+		}
+		memcpy(origin, ws_url, n);
+		origin[n] = '\0';
+	}
+	int w = snprintf(out, size,
+			 "default-src 'self'; script-src 'self'; "
+			 "style-src 'self'; img-src 'self' blob:; "
+			 "media-src 'self' blob:; connect-src 'self'%s%s; "
+			 "worker-src 'self'; manifest-src 'self'; "
+			 "object-src 'none'; base-uri 'none'; "
+			 "form-action 'self'; frame-ancestors 'none'",
+			 n ? " " : "", origin);
+	return w > 0 && (size_t)w < size;
+}
+
 /* Reads dir/file into a malloc'd buffer when it is a regular file under
  * dir (symbolic links resolved) of at most WEB_FILE_MAX bytes. */
 static char *read_under(const char *dir, const char *file, size_t *len)
@@ -189,5 +222,6 @@ bool admin_web(const struct admin *app, const struct ov_http_request *req,
 	ov_http_reply(res, 200, web_content_type(file), body, len);
 	res->cache_control = web_cache_control(file);
 	res->vary = "Accept-Encoding";
+	res->csp = app->csp;
 	return true;
 }

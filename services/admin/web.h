@@ -38,4 +38,13 @@ const char *web_cache_control(const char *file);
  * gzip;q=0.8", "*"; not "gzip;q=0", not NULL.) */
 bool web_accepts_gzip(const char *accept_encoding);
 
+/* The Content-Security-Policy of the app's pages: everything from the
+ * app's own origin only ('self'; images and audio also from blob: URLs
+ * the app makes of photos and previews), no plugins, no <base>, no
+ * framing; connect-src adds the origin of ws_url (the SIP edge's
+ * WebSocket, another port or host) when it is not "". False when
+ * ws_url is not ws:// or wss:// followed by a host (letters, digits,
+ * '.', '-', ':', '[', ']') or when the policy does not fit. */
+bool web_csp(const char *ws_url, char *out, size_t size);
+
 #endif

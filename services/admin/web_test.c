@@ -117,9 +117,49 @@ static void gzip_accepted(void **state)
 	assert_false(web_accepts_gzip(NULL));
 }
 
+static void csp_allows_the_app_and_its_sip_edge(void **state)
+{
+	char csp[512];
+	(void)state;
+
+	assert_true(web_csp("", csp, sizeof(csp)));
+	assert_non_null(strstr(csp, "default-src 'self';"));
+	assert_non_null(strstr(csp, "connect-src 'self';"));
+	assert_non_null(strstr(csp, "frame-ancestors 'none'"));
+	assert_null(strstr(csp, "unsafe"));
+	assert_true(web_csp("ws://127.0.0.1:5066/ws", csp, sizeof(csp)));
+	assert_non_null(strstr(csp, "connect-src 'self' ws://127.0.0.1:5066;"));
+	assert_true(web_csp("wss://sip.example.it", csp, sizeof(csp)));
+	assert_non_null(
+		strstr(csp, "connect-src 'self' wss://sip.example.it;"));
+	assert_true(web_csp("wss://[::1]:8443?x", csp, sizeof(csp)));
+	assert_non_null(strstr(csp, "connect-src 'self' wss://[::1]:8443;"));
+}
+
+static void csp_refuses_what_would_break_it(void **state)
+{
+	char csp[512];
+	(void)state;
+	static const char *const bad[] = {
+		"http://127.0.0.1:5066",
+		"ws://",
+		"wss:///ws",
+		"ws://a b",
+		"ws://a;script-src *",
+		"ws://a'",
+		"ws://a\r\nX: y",
+		"ws://a,b",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(web_csp(bad[i], csp, sizeof(csp)));
+	assert_false(web_csp("ws://127.0.0.1:5066", csp, 64));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(csp_allows_the_app_and_its_sip_edge),
+		cmocka_unit_test(csp_refuses_what_would_break_it),
 		cmocka_unit_test(paths_refused),
 		cmocka_unit_test(path_length_bounded),
 		cmocka_unit_test(routes_and_files),

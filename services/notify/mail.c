@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "render.h"
+#include "seal.h"
 #include "templates.h"
 #include "utf8.h"
 
@@ -323,6 +324,32 @@ static enum ov_err headers(const struct notify_brand *b,
 
 /* The template's variables: the configured links, the fixed number as
  * people write it, then the row's parameters (strings and integers). */
+/* The kind's secret, sealed to notify's key by admin, in the clear in
+ * params (in memory only; the row keeps the sealed text). */
+static enum ov_err open_secret(const struct notify_mail_in *in, json_t *params,
+			       char *why, size_t why_size)
+{
+	const char *key = notify_kind_secret(in->kind);
+	const char *v =
+		key ? json_string_value(json_object_get(params, key)) : NULL;
+	char plain[256];
+
+	if (!ov_sealed(v))
+		return OV_OK;
+	if (!in->open_pk || !in->open_sk ||
+	    ov_unseal(in->open_pk, in->open_sk, v, plain, sizeof(plain)) !=
+		    OV_OK) {
+		snprintf(why, why_size,
+			 "the %s does not open with this notify's key "
+			 "(OV_NOTIFY_SECRET_KEY)",
+			 key);
+		return OV_EINVAL;
+	}
+	json_object_set_new(params, key, json_string(plain));
+	sodium_memzero(plain, sizeof(plain));
+	return OV_OK;
+}
+
 static enum ov_err collect(const struct notify_brand *b, json_t *params,
 			   struct notify_var *v, size_t *n, char *number,
 			   size_t number_size, char ints[][24], char *why,
@@ -396,6 +423,8 @@ enum ov_err notify_mail_compose(const struct notify_brand *b,
 		snprintf(why, why_size, "the parameters are not a JSON object");
 		goto out;
 	}
+	if ((e = open_secret(in, params, why, why_size)) != OV_OK)
+		goto out;
 	if ((e = collect(b, params, vars, &n_vars, number, sizeof(number), ints,
 			 why, why_size)) != OV_OK)
 		goto out;

@@ -36,6 +36,10 @@ struct notify_mail_in {
 	const char *params;	/* the outbox row's JSON object */
 	const char *message_id; /* "<outbox-42.ovunque@example.com>" */
 	time_t date;
+	/* notify's keys (lib/seal.h): the kind's secret, sealed by admin,
+	 * is opened with them; a secret in the clear (rows written before
+	 * sealing) passes. NULL: a sealed secret is an error. */
+	const unsigned char *open_pk, *open_sk;
 };
 
 #define NOTIFY_HEADERS_MAX 8

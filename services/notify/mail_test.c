@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "mail.h"
+#include "seal.h"
 #include "render.h"
 
 static const struct notify_brand brand = {
@@ -215,6 +216,53 @@ static void an_erased_secret_cannot_be_rendered(void **state)
 	assert_int_equal(m->n_headers, 0);
 	assert_int_equal(m->text_len, 0);
 	assert_string_equal(m->text, "");
+}
+
+static void a_sealed_secret_opens_only_with_notify_key(void **state)
+{
+	unsigned char pk[32], sk[32], pk2[32], sk2[32];
+	char sealed[256], params[512];
+	(void)state;
+
+	assert_true(sodium_init() >= 0);
+	crypto_box_keypair(pk, sk);
+	crypto_box_keypair(pk2, sk2);
+	assert_int_equal(ov_seal(pk, "Xy7.kQ2mRt4a", sealed, sizeof(sealed)),
+			 OV_OK);
+	snprintf(params, sizeof(params),
+		 "{\"username\":\"Utente1\",\"password\":\"%s\","
+		 "\"number\":\"+390633040395\",\"name\":\"Utente\"}",
+		 sealed);
+	struct notify_mail_in in = {
+		.kind = "user_activation",
+		.language = "it",
+		.recipient = "a@example.com",
+		.params = params,
+		.message_id = "<outbox-42.ovunque@ovunque.example>",
+		.date = 1681226880,
+		.open_pk = pk,
+		.open_sk = sk,
+	};
+	assert_int_equal(notify_mail_compose(&brand, &in, m, why, sizeof(why)),
+			 OV_OK);
+	assert_non_null(strstr(m->text, "Password: Xy7.kQ2mRt4a\r\n"));
+	assert_null(strstr(m->text, "sealed:"));
+	/* Another key, or none: refused, never the sealed text in a mail. */
+	in.open_pk = pk2;
+	in.open_sk = sk2;
+	assert_int_equal(notify_mail_compose(&brand, &in, m, why, sizeof(why)),
+			 OV_EINVAL);
+	assert_non_null(strstr(why, "OV_NOTIFY_SECRET_KEY"));
+	assert_string_equal(m->text, "");
+	in.open_pk = in.open_sk = NULL;
+	assert_int_equal(notify_mail_compose(&brand, &in, m, why, sizeof(why)),
+			 OV_EINVAL);
+	/* A row written before sealing still renders. */
+	assert_int_equal(
+		compose("user_activation", "it", "a@example.com",
+			"{\"username\":\"Utente1\",\"password\":\"Abc.12345\","
+			"\"number\":\"+390633040395\",\"name\":\"Utente\"}"),
+		OV_OK);
 }
 
 static void bad_rows_are_refused_with_a_reason(void **state)
@@ -470,6 +518,7 @@ int main(void)
 		cmocka_unit_test(every_kind_renders_in_both_languages),
 		cmocka_unit_test(values_are_escaped_in_html_only),
 		cmocka_unit_test(an_erased_secret_cannot_be_rendered),
+		cmocka_unit_test(a_sealed_secret_opens_only_with_notify_key),
 		cmocka_unit_test(bad_rows_are_refused_with_a_reason),
 		cmocka_unit_test(subject_with_accents_is_encoded_and_folded),
 		cmocka_unit_test(header_values_are_checked),

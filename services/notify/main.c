@@ -10,6 +10,7 @@
 #include "log.h"
 #include "notify.h"
 #include "notify.pb-c.h"
+#include "seal.h"
 #include "store.h"
 #include "svc.h"
 
@@ -27,6 +28,11 @@ static const struct ov_cfg_var vars[] = {
 		   &app.cfg.smtp_user),
 	OV_CFG_STR("OV_SMTP_PASSWORD", "", "SMTP password (never logged)",
 		   &app.cfg.smtp_password),
+	OV_CFG_STR("OV_NOTIFY_SECRET_KEY", NULL,
+		   "notify's secret key (base64 of 32 bytes, X25519) that "
+		   "opens the passwords and codes admin seals to its public "
+		   "key, OV_NOTIFY_PUBLIC_KEY (never logged)",
+		   &app.cfg.secret_key),
 	OV_CFG_STR("OV_SMTP_TLS", "try",
 		   "STARTTLS: try (when offered), required, none",
 		   &app.cfg.smtp_tls),
@@ -115,6 +121,13 @@ static enum ov_err start(struct ov_svc_rt *rt)
 
 	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		return OV_EINTERNAL;
+	if (ov_seal_key_parse(app.cfg.secret_key, app.seal_sk) != OV_OK) {
+		ov_log_error("notify.config_invalid",
+			     OV_LS("why", "OV_NOTIFY_SECRET_KEY must be the "
+					  "base64 of 32 bytes"));
+		return OV_EINVAL;
+	}
+	ov_seal_public_key(app.seal_sk, app.seal_pk);
 	const char *at = strchr(app.cfg.mail_from, '@');
 	snprintf(app.domain, sizeof(app.domain), "%s",
 		 app.cfg.mail_domain[0] ? app.cfg.mail_domain

@@ -40,6 +40,7 @@ struct notify_cfg {
 	int backoff_ms;
 	int backoff_max_ms;
 	int max_attempts;
+	const char *secret_key; /* OV_NOTIFY_SECRET_KEY, base64 */
 };
 
 struct notify_engine;
@@ -50,6 +51,8 @@ struct notify {
 	const char *db_url;
 	char domain[256]; /* of Message-IDs */
 	char me[160];	  /* claimed_by: this replica, unique per start */
+	/* Opens the secrets admin sealed to us (lib/seal.h). */
+	unsigned char seal_pk[32], seal_sk[32];
 	struct ov_db_pool *pool; /* bus handlers and health */
 	struct notify_engine *engine;
 	atomic_ullong sent;

@@ -213,6 +213,8 @@ static void deliver(struct sender *s, struct notify_job *j)
 		.params = j->params,
 		.message_id = j->message_id,
 		.date = time(NULL),
+		.open_pk = app->seal_pk,
+		.open_sk = app->seal_sk,
 	};
 	enum ov_err e = notify_mail_compose(&app->brand, &in, s->mail, why,
 					    sizeof(why));

@@ -20,9 +20,14 @@ class Response:
 
 
 class Api:
-    def __init__(self, base, token=None):
+    def __init__(self, base, token=None, source=None):
+        """source: another loopback address to send from ("127.0.0.7"),
+        for a test whose failed logins or reset requests must not count
+        against the address every other test uses (the throttle counts
+        per address too, docs/admin.md)."""
         self.base = base
         self.token = token
+        self.source = source
 
     def call(self, method, path, body=None, raw=None, headers=None, token=None):
         h = {"Accept": "application/json"}
@@ -36,6 +41,8 @@ class Api:
             data = json.dumps(body).encode()
             h["Content-Type"] = "application/json"
         h.update(headers or {})
+        if self.source:
+            return self._call_from(method, path, data, h)
         req = urllib.request.Request(self.base + path, data=data, headers=h,
                                      method=method)
         try:
@@ -43,6 +50,19 @@ class Api:
                 return Response(r.status, dict(r.headers), r.read())
         except urllib.error.HTTPError as e:
             return Response(e.code, dict(e.headers), e.read())
+
+    def _call_from(self, method, path, data, headers):
+        import http.client
+        import urllib.parse
+        u = urllib.parse.urlparse(self.base)
+        c = http.client.HTTPConnection(u.hostname, u.port, timeout=30,
+                                       source_address=(self.source, 0))
+        try:
+            c.request(method, path, data, headers)
+            r = c.getresponse()
+            return Response(r.status, dict(r.getheaders()), r.read())
+        finally:
+            c.close()
 
     def get(self, path, **kw):
         return self.call("GET", path, **kw)
@@ -73,13 +93,18 @@ def psql(stack, sql, *args):
 
 def outbox(stack, tenant_id, kind):
     """The mails of that kind queued for a tenant, oldest first. A
-    password or code notify has already erased (the mail is sent) is
-    read from the mail in the stack's mailbox."""
+    password or code is sealed to notify's key in the row (only notify
+    opens it) and erased once the mail is sent: it is read from the mail
+    in the stack's mailbox, as the user would."""
     from mailsink import fill_secret
     rows = psql(stack, "SELECT id, recipient, language, params FROM admin.outbox "
                 "WHERE tenant_id = :'p1' AND kind = :'p2' ORDER BY id",
                 tenant_id, kind)
-    return [{"to": r[1], "language": r[2],
-             "params": fill_secret(stack.env.get("OV_MAIL_DIR", ""), int(r[0]),
-                                   kind, json.loads(r[3]))}
-            for r in rows]
+    out = []
+    for r in rows:
+        params = {k: v for k, v in json.loads(r[3]).items()
+                  if not (isinstance(v, str) and v.startswith("sealed:"))}
+        out.append({"to": r[1], "language": r[2],
+                    "params": fill_secret(stack.env.get("OV_MAIL_DIR", ""),
+                                          int(r[0]), kind, params)})
+    return out

@@ -4,6 +4,7 @@ The stack is the one `make run` starts (scripts/stack.sh), in its own
 OV_RUN_DIR and OV_PORT_BASE, so it never meets a developer's stack or
 another test run's.
 """
+import base64
 import json
 import os
 import random
@@ -116,6 +117,20 @@ class Stack:
     def pid(self, name):
         with open(os.path.join(self.run_dir, "pid", f"{name}.pid")) as f:
             return int(f.read().strip())
+
+    def notify_keys(self):
+        """The stack's notify key pair (scripts/stack.sh makes it in the
+        run directory), as the variables ov-notify and ov-admin take,
+        for a service a test starts itself."""
+        pem = os.path.join(self.run_dir, "notify-key.pem")
+
+        def raw(*args):
+            der = subprocess.run(["openssl", "pkey", "-in", pem, *args,
+                                  "-outform", "DER"], capture_output=True,
+                                 check=True, timeout=30).stdout
+            return base64.b64encode(der[-32:]).decode()
+        return {"OV_NOTIFY_SECRET_KEY": raw(),
+                "OV_NOTIFY_PUBLIC_KEY": raw("-pubout")}
 
     def log_path(self, name):
         return os.path.join(self.run_dir, "log", f"{name}.log")

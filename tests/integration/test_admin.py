@@ -7,6 +7,7 @@ import zlib
 
 
 from admin_api import Api, outbox, psql
+from conftest import wait_until
 
 _numbers = itertools.count(random.randrange(100000, 800000))
 
@@ -105,9 +106,12 @@ def test_malformed_and_oversized_bodies(stack, operator):
     assert_problem(operator.call("POST", "/v1/tenants", raw=b"{nope",
                                  headers={"Content-Type": "application/json"}),
                    400)
-    assert_problem(operator.call("POST", "/v1/tenants", raw=b"[1,2]"), 400)
+    json_ct = {"Content-Type": "application/json"}
+    assert_problem(operator.call("POST", "/v1/tenants", raw=b"[1,2]",
+                                 headers=json_ct), 400)
     big = json.dumps({"company_name": "x" * 70000}).encode()
-    assert_problem(operator.call("POST", "/v1/tenants", raw=big), 413)
+    assert_problem(operator.call("POST", "/v1/tenants", raw=big,
+                                 headers=json_ct), 413)
     assert_problem(operator.get("/v1/tenants/not-a-uuid"), 404)
     assert_problem(operator.get("/v1/tenants/00000000-0000-4000-8000-000000000000"), 404)
     assert_problem(operator.delete("/v1/tenants"), 405)
@@ -232,6 +236,64 @@ def test_failed_logins_are_throttled_per_account(stack, operator):
     r = anon.post("/v1/auth/login", {**wrong, "password": "Nuova.Password1"})
     assert_problem(r, 429)
     assert int(r.headers["Retry-After"]) >= 1
+
+
+def post_from(stack, source, path, body):
+    """A POST from another loopback address (127.0.0.x), so the address
+    throttle of the tests' own 127.0.0.1 is left alone."""
+    import http.client
+    import urllib.parse
+    u = urllib.parse.urlparse(stack.env["OV_ADMIN_HTTP"])
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=30,
+                                   source_address=(source, 0))
+    try:
+        c.request("POST", path, json.dumps(body).encode(),
+                  {"Content-Type": "application/json"})
+        r = c.getresponse()
+        r.read()
+        return r.status
+    finally:
+        c.close()
+
+
+def test_throttled_logins_are_logged_once_a_minute_per_account(stack, operator):
+    """Issue 21, item 8: an attack shows in the log, not only in
+    /metrics, without a line per refused attempt."""
+    t = create_tenant(stack, operator)
+    wrong = {"number": t["number"], "username": "Amministratore",
+             "password": "Wrong.Pass1"}
+    statuses = [post_from(stack, "127.0.0.5", "/v1/auth/login", wrong)
+                for _ in range(12)]
+    assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}
+
+    def lines():
+        return [e for e in stack.log_events("admin")
+                if e["event"] == "auth.throttled"
+                and e.get("number") == t["number"]]
+    [line] = wait_until(lines, 5, "an auth.throttled line")
+    assert line["limit"] == "account" and line["level"] == "warn"
+    assert line["username"] == "amministratore"
+    assert line["client_ip"] == "127.0.0.5"
+    assert line["retry_after_s"] >= 1
+    assert "Wrong.Pass1" not in json.dumps(line)
+    assert len(lines()) == 1  # seven refusals, one line
+
+
+def test_parse_errors_say_where_never_what(stack, operator):
+    """Issue 21, item 7: a bad byte in a login body was answered with
+    the text around it, the password's start included."""
+    api = Api(stack.env["OV_ADMIN_HTTP"])
+    body = b'{"number":"0612345678","username":"Amministratore",' \
+           b'"password":"Segreto.9\xff\xfe"}'
+    r = api.call("POST", "/v1/auth/login", raw=body,
+                 headers={"Content-Type": "application/json"})
+    assert_problem(r, 400)
+    assert "Seg" not in r.json["detail"], r.json
+    assert "invalid UTF-8 at byte" in r.json["detail"], r.json
+    r = api.call("POST", "/v1/auth/login", raw=b'{"password":"Segreto.9',
+                 headers={"Content-Type": "application/json"})
+    assert_problem(r, 400)
+    assert "Seg" not in r.json["detail"], r.json
 
 
 def test_forgot_and_reset_password(stack, operator):

@@ -1,6 +1,7 @@
 """The five services on a real stack: bus, health, metrics, drain, bad input."""
 import json
 import os
+import random
 import re
 import signal
 import subprocess
@@ -190,7 +191,8 @@ def test_replicas_migrate_a_schema_exactly_once(stack):
                        OV_ADMIN_EVENTS_URL=f"ipc://{stack.run_dir}/bus/mig-ev{i}.ipc",
                        OV_REGISTRAR_URL=stack.env["OV_REGISTRAR_URL"],
                        OV_BUS_LISTEN=f"ipc://{stack.run_dir}/bus/mig{i}.ipc",
-                       OV_HTTP_PORT=str(stack.base + 20 + i))
+                       OV_HTTP_PORT=str(stack.base + 20 + i),
+                       OV_NOTIFY_PUBLIC_KEY=stack.notify_keys()["OV_NOTIFY_PUBLIC_KEY"])
             procs.append(subprocess.Popen([os.path.join(BIN, "ov-admin")],
                                           env=env, stderr=subprocess.PIPE,
                                           text=True))
@@ -230,3 +232,31 @@ def test_two_stacks_run_side_by_side(stack):
     finally:
         other.down()
     assert stack.ovctl("ping", "all").returncode == 0
+
+
+def test_files_that_hold_secrets_are_0600(stack):
+    """Issue 21, item 9: stack.env (operator key, demo passwords, SIP
+    secrets), the mailbox (temporary passwords, codes) and the keys are
+    readable by their owner only."""
+    import stat
+    r = stack.ovctl("apikey", "create", "test_services_0600")
+    assert r.returncode == 0, r.stderr
+    run = stack.run_dir
+    files = [os.path.join(run, "stack.env"),
+             os.path.join(run, "sip-secret.key"),
+             os.path.join(run, "notify-key.pem")]
+    # A mail: a new tenant's activation, with its password.
+    from admin_api import Api
+    op = Api(stack.env["OV_ADMIN_HTTP"], r.stdout.strip())
+    t = op.post("/v1/tenants", {"company_name": "Permessi Srl",
+                                "number": f"06{random.randrange(10**6, 10**7)}",
+                                "admin_email": "permessi@prova.example"})
+    assert t.status == 201, t
+    mail_dir = stack.env["OV_MAIL_DIR"]
+    wait_until(lambda: [n for n in os.listdir(mail_dir) if n.endswith(".eml")],
+               10, "a mail in the sink")
+    files += [os.path.join(mail_dir, n) for n in os.listdir(mail_dir)
+              if n.endswith(".eml")]
+    for f in files:
+        mode = stat.S_IMODE(os.stat(f).st_mode)
+        assert mode & 0o077 == 0, f"{f} is {oct(mode)}"

@@ -220,7 +220,9 @@ export async function uiLogin(page, t, path = '/') {
 // axe-core on the page as it is: no serious or critical violation
 // (colour contrast included).
 export async function axe(page, what) {
-  if (!(await page.evaluate(() => !!window.axe))) await page.addScriptTag({ content: AXE });
+  // Evaluated over the DevTools protocol, not as an inline <script>:
+  // the app's Content-Security-Policy (script-src 'self') refuses those.
+  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(AXE);
   const res = await page.evaluate(async () => {
     const r = await window.axe.run(document, { resultTypes: ['violations'] });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
