@@ -185,7 +185,7 @@ start_rtpengine() {
 		--interface=127.0.0.1 --listen-ng=127.0.0.1:$NG_PORT \
 		--port-min=$RTP_MIN --port-max=$RTP_MAX \
 		--pidfile="$RUN/rtpengine.pid" --foreground --log-stderr \
-		--log-level=5
+		--log-level="${OV_RTPENGINE_LOG_LEVEL:-5}"
 	wait_for rtpengine 10 python3 "$ROOT/scripts/probe.py" ng 127.0.0.1 $NG_PORT
 }
 

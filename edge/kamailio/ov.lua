@@ -26,6 +26,7 @@ local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 package.path = here .. "?.lua;" .. package.path
 local nat = require("nat")
 local history = require("history")
+local media = require("media")
 
 local function env_int(name, default)
 	local v = os.getenv(name)
@@ -84,8 +85,6 @@ local TRUNK_HOST = TRUNK_URI:gsub("^sips?:", "")
 local BENCH_URI = os.getenv("OV_BENCH_STATIC_URI") or ""
 local BENCH_HA1 = os.getenv("OV_BENCH_STATIC_HA1") or ""
 
--- How rtpengine rewrites SDP: our address, plain RTP, no ICE.
-local RTP_FLAGS = "replace-origin replace-session-connection ICE=remove RTP/AVP"
 -- The display name an external caller has on the staff's phones.
 local EXTERNAL_DISPLAY = "telefono virtuale"
 
@@ -291,6 +290,17 @@ function STEPS.announce(step, plan)
 			"tenant", plan.tenant_id, "why", "no media or no IVR")
 		return "next"
 	end
+	if state_get("offered") ~= "1" then
+		-- No branch yet: rtpengine learns the call from an offer
+		-- of its own, so that the IVR can play to the caller.
+		if not media.prompt() then
+			log("warn", "edge.announce_skipped", "message",
+				step.message, "tenant", plan.tenant_id,
+				"why", "rtpengine refused the offer")
+			return "next"
+		end
+		state_set("offered", 1)
+	end
 	if not early_media() then
 		log("warn", "edge.announce_skipped", "message", step.message,
 			"tenant", plan.tenant_id, "why", "no rtpengine session")
@@ -321,6 +331,7 @@ end
 local function relay()
 	KSR.tm.t_on_failure("ksr_ov_failure")
 	KSR.tm.t_on_reply("ksr_ov_reply")
+	KSR.tm.t_on_branch("ksr_ov_branch")
 	if KSR.tm.t_relay() < 0 then
 		-- tm has answered the transaction already (kill_transaction):
 		-- a reply of ours would be a second final answer.
@@ -490,8 +501,24 @@ function ksr_ov_reply()
 	if code >= 200 and code < 300 then
 		history.answered()
 	end
-	if KSR.textops.has_body_type("application/sdp") > 0 then
-		KSR.rtpengine.rtpengine_answer(nat.rtp_flags(RTP_FLAGS))
+	if media.expects_answer() and
+		KSR.textops.has_body_type("application/sdp") > 0 and
+		not media.answer() then
+		log("warn", "edge.media_answer_failed", "call_id", pv("$ci"),
+			"code", code)
+	end
+end
+
+-- branch_route: each branch gets rtpengine's offer shaped for its
+-- target (a browser or a phone), made from the caller's SDP.
+function ksr_ov_branch()
+	if state_get("rtp") == "1" then
+		if media.branch() then
+			state_set("offered", 1)
+		else
+			log("warn", "edge.media_offer_failed", "call_id",
+				pv("$ci"), "ru", pv("$ru"))
+		end
 	end
 end
 
@@ -864,9 +891,8 @@ function start_plan(plan, raw, cred)
 			return
 		end
 		KSR.rr.record_route()
-		if KSR.textops.has_body_type("application/sdp") > 0 and
-			KSR.rtpengine.rtpengine_offer(
-				nat.rtp_flags(RTP_FLAGS)) > 0 then
+		-- Media: offered per branch (ksr_ov_branch, media.lua).
+		if media.start() then
 			state_set("rtp", 1)
 		end
 	end
@@ -891,14 +917,9 @@ local function route_in_dialog()
 		end
 		if KSR.is_BYE() then
 			KSR.rtpengine.rtpengine_delete0()
-		elseif KSR.textops.has_body_type("application/sdp") > 0 then
-			if KSR.is_INVITE() then
-				KSR.rtpengine.rtpengine_offer(
-					nat.rtp_flags(RTP_FLAGS))
-			elseif KSR.is_ACK() then
-				KSR.rtpengine.rtpengine_answer(
-					nat.rtp_flags(RTP_FLAGS))
-			end
+		elseif not media.in_dialog() then
+			log("warn", "edge.media_failed", "call_id", pv("$ci"),
+				"method", pv("$rm"))
 		end
 		if KSR.is_INVITE() then
 			KSR.tm.t_on_reply("ksr_ov_reply")

@@ -1,0 +1,189 @@
+// Media through the edge with real browsers (docs/edge.md, "Media per
+// leg"): Chromium's WebRTC (ICE, DTLS-SRTP, Opus or G.711) on one side,
+// a browser or baresip's plain RTP on the other, rtpengine between.
+// Each side's tone must be heard at the other (WebRTC getStats: inbound
+// packets and an audio level above silence; baresip: the WAV of what it
+// received).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stackUp, stackDown, newTenant, prepareAdmin, applyNow, activeUser, until } from './lib.mjs';
+import { toneWav, mediaBrowser, webPhone, sessionState, hearing, baresip, wavSoundMs } from './webrtc.mjs';
+
+let env, b;
+before(async () => {
+  env = await stackUp();
+  const tone = toneWav(join(mkdtempSync(join(tmpdir(), 'ov-tone-')), 'tone.wav'), { hz: 660, seconds: 3 });
+  b = await mediaBrowser(tone);
+});
+after(async () => {
+  await b?.close();
+  stackDown();
+});
+
+async function company(people, settings) {
+  const t = await prepareAdmin(await newTenant(env));
+  const ids = {};
+  for (const [name, username, extension] of people) {
+    const r = await t.api('POST', '/v1/users', { name, username, extension, email: `${username.toLowerCase()}@${t.domain}` });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    ids[username] = r.json.id;
+  }
+  if (settings) await settings(t, ids);
+  await applyNow(t);
+  const users = {};
+  for (const [, username] of people) users[username] = await activeUser(t, username);
+  return { t, users };
+}
+
+test('browser calls browser by extension: both hear each other, the caller hangs up', async () => {
+  const { users } = await company([['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']]);
+  const mario = await webPhone(b, env, users.Mario);
+  const laura = await webPhone(b, env, users.Laura);
+  try {
+    const out = await mario.call('05');
+    await until(async () => (await laura.count()) === 1, 'the call rings in Laura\'s browser');
+    const ring = await laura.info(0);
+    // Shown as "01 Mario": the extension (From's user) and the name.
+    assert.deepEqual([ring.user, ring.display], ['01', 'Mario']);
+    await laura.answer(0);
+    await sessionState(mario, out, 'confirmed');
+    await sessionState(laura, 0, 'confirmed');
+    const heardByLaura = await hearing(laura, 0, 'Laura hears Mario');
+    const heardByMario = await hearing(mario, out, 'Mario hears Laura');
+    assert.ok(heardByLaura.packetsIn > 25 && heardByMario.packetsIn > 25);
+    await mario.hangup(out);
+    await sessionState(laura, 0, 'ended');
+    await sessionState(mario, out, 'ended');
+    assert.deepEqual([...mario.page.errors, ...laura.page.errors], []);
+  } finally {
+    await mario.close();
+    await laura.close();
+  }
+});
+
+// The person's devices: a binding each, once registered.
+async function bindings(u) {
+  const r = await u.api('GET', '/v1/me/devices');
+  return r.json.devices.reduce((n, d) => n + d.bindings.length, 0);
+}
+
+test('browser calls a desk phone (baresip) and a desk phone calls the browser: audio both ways', async () => {
+  const { users } = await company([['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']]);
+  const mario = await webPhone(b, env, users.Mario);
+  const heard = mkdtempSync(join(tmpdir(), 'ov-heard-'));
+  const laura = await baresip(env, { sip: users.Laura.sip, answer: true, seconds: 12, heard });
+  try {
+    await until(async () => (await bindings(users.Laura)) > 0, 'baresip registered');
+    const out = await mario.call('05');
+    await sessionState(mario, out, 'confirmed');
+    const s = await hearing(mario, out, 'the browser hears the desk phone');
+    assert.match(s.codec, /PCM[AU]/);
+    await new Promise((r) => setTimeout(r, 2000));
+    await mario.hangup(out);
+    const log = await laura.done;
+    const files = laura.heardFiles();
+    assert.ok(files.length > 0, log.slice(-2000));
+    assert.ok(wavSoundMs(files[0]) >= 1500, `baresip heard ${wavSoundMs(files[0])} ms of the browser's tone`);
+  } finally {
+    laura.proc.kill();
+    await mario.close();
+  }
+
+  // The other way: Laura's desk phone calls Mario's browser.
+  const heard2 = mkdtempSync(join(tmpdir(), 'ov-heard-'));
+  const mario2 = await webPhone(b, env, users.Mario);
+  const caller = await baresip(env, { sip: users.Laura.sip, seconds: 10, heard: heard2, commands: ['/dial 01'] });
+  try {
+    await until(async () => (await mario2.count()) === 1, 'the call rings in the browser', 15000);
+    assert.deepEqual(await mario2.info(0).then((x) => [x.user, x.display]), ['05', 'Laura']);
+    await mario2.answer(0);
+    await sessionState(mario2, 0, 'confirmed');
+    await hearing(mario2, 0, 'the browser hears the desk phone');
+    const log = await caller.done; // baresip hangs up after its 10 s
+    await sessionState(mario2, 0, 'ended');
+    const files = caller.heardFiles();
+    assert.ok(files.length > 0, log.slice(-2000));
+    assert.ok(wavSoundMs(files[0]) >= 1500, `baresip heard ${wavSoundMs(files[0])} ms of the browser's tone`);
+  } finally {
+    caller.proc.kill();
+    await mario2.close();
+  }
+});
+
+test('the company number from the carrier: welcome heard by the caller, the browser rings as "telefono virtuale", both hear each other', async () => {
+  const { t, users } = await company([['Laura Verdi', 'Laura', '05']], async (t, ids) => {
+    let r = await t.api('PUT', '/v1/messages/welcome', { enabled: true, template_id: 'welcome_short', voice: 'female', languages: ['it'] });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    r = await t.api('PUT', '/v1/ringing', { mode: 'sequential', rings: 3, members: [{ type: 'user', id: ids.Laura }] });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+  });
+  const welcome = (await t.api('GET', '/v1/messages/welcome/preview')).json.duration_ms;
+  assert.ok(welcome > 500, String(welcome));
+  const laura = await webPhone(b, env, users.Laura);
+  const heard = mkdtempSync(join(tmpdir(), 'ov-heard-'));
+  const seconds = Math.ceil(welcome / 1000) + 10;
+  const trunk = await baresip(env, { trunk: Number(env.OV_TRUNK_IN_PORT), caller: '3331234567', seconds, heard, commands: [`/dial sip:${t.number}@127.0.0.1:${env.OV_SIP_PORT}`] });
+  try {
+    await until(async () => (await laura.count()) === 1, 'the call rings in the browser after the welcome', welcome + 15000).catch((e) => {
+      throw new Error(`${e.message}: ${trunk.out().slice(-1500)}`);
+    });
+    assert.deepEqual(await laura.info(0).then((x) => [x.display, x.user]), ['telefono virtuale', '3331234567']);
+    await laura.answer(0);
+    await sessionState(laura, 0, 'confirmed');
+    await hearing(laura, 0, 'the browser hears the caller');
+    const log = await trunk.done;
+    // Two streams: the welcome as early media, then Laura's tone.
+    const files = trunk.heardFiles();
+    assert.equal(files.length, 2, log.slice(-2000));
+    const said = wavSoundMs(files[0], { span: true });
+    assert.ok(said >= 0.9 * welcome, `the caller heard ${said} ms of a ${welcome}-ms welcome`);
+    const tone = wavSoundMs(files[1]);
+    assert.ok(tone >= 2000, `the caller heard ${tone} ms of Laura's tone`);
+  } finally {
+    trunk.proc.kill();
+    await laura.close();
+  }
+});
+
+test('a person with a browser and a desk phone: both ring; either answers with audio', async () => {
+  const { users } = await company([['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']]);
+  const mario = await webPhone(b, env, users.Mario);
+  const laura = await webPhone(b, env, users.Laura);
+  // 1. The desk phone rings too (no answer); the browser answers.
+  let desk = await baresip(env, { sip: users.Laura.sip, seconds: 12 });
+  try {
+    await until(async () => (await bindings(users.Laura)) === 2, 'browser and desk phone registered');
+    const out = await mario.call('05');
+    await until(async () => (await laura.count()) === 1, 'the browser rings');
+    await until(async () => /incoming call/i.test(desk.out()), 'the desk phone rings', 5000);
+    await laura.answer(0);
+    await sessionState(mario, out, 'confirmed');
+    await hearing(laura, 0, 'Laura hears Mario');
+    await hearing(mario, out, 'Mario hears Laura');
+    await mario.hangup(out);
+    await sessionState(laura, 0, 'ended');
+  } finally {
+    desk.proc.kill();
+  }
+  // 2. The desk phone answers by itself; the browser's ring stops.
+  const heard = mkdtempSync(join(tmpdir(), 'ov-heard-'));
+  desk = await baresip(env, { sip: users.Laura.sip, answer: true, seconds: 12, heard });
+  try {
+    await until(async () => (await bindings(users.Laura)) === 2, 'desk phone registered again');
+    const out = await mario.call('05');
+    await sessionState(mario, out, 'confirmed');
+    await hearing(mario, out, 'Mario hears the desk phone');
+    await sessionState(laura, 1, 'failed'); // its ring was cancelled
+    await new Promise((r) => setTimeout(r, 1500));
+    await mario.hangup(out);
+    await desk.done;
+    assert.ok(wavSoundMs(desk.heardFiles()[0]) >= 1000, 'the desk phone heard Mario');
+  } finally {
+    desk.proc.kill();
+    await mario.close();
+    await laura.close();
+  }
+});
