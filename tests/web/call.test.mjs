@@ -3,8 +3,8 @@
 // ("telefono virtuale" above the caller's number from the company
 // number, "01 Mario" from a colleague), declining (the caller hears
 // busy), calling from the directory, a contact and a recent call, and a
-// microphone the browser refuses. The audio itself, and answering, is
-// call-audio.test.mjs (it needs WebRTC SDP from the edge).
+// microphone the browser refuses. Answering and the audio itself are
+// call-audio.test.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { stackUp, stackDown, newTenant, prepareAdmin, browser, newPage, uiLogin, applyNow, activeUser, toneWav, axe, sipp, until, udpBound } from './lib.mjs';

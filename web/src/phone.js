@@ -321,9 +321,11 @@ function follow(s, id) {
     const c = state.call;
     endCall();
     // Our own outgoing call that did not connect stays on screen with
-    // the reason; an incoming one (cancelled, answered elsewhere,
-    // declined here) simply goes.
-    if (c && c.dir === 'out' && cause !== JsSIP.C.causes.CANCELED) {
+    // the reason, and so does an incoming one that failed while being
+    // answered here; otherwise (cancelled, answered elsewhere,
+    // declined here) an incoming call simply goes.
+    const mine = c && (c.dir === 'out' || c.state === 'answering');
+    if (mine && cause !== JsSIP.C.causes.CANCELED) {
       set({ call: { ...c, state: 'failed', ...reasonOf(originator === 'remote' ? message : null, cause) }, incoming: '' });
     } else set({ call: null, incoming: '' });
   });
