@@ -4,7 +4,7 @@
 // number, "01 Mario" from a colleague), declining (the caller hears
 // busy), calling from the directory, a contact and a recent call, and a
 // microphone the browser refuses. Answering and the audio itself are
-// call-audio.test.mjs.
+// phone-audio.test.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { stackUp, stackDown, newTenant, prepareAdmin, browser, newPage, uiLogin, applyNow, activeUser, toneWav, axe, sipp, until, udpBound } from './lib.mjs';
