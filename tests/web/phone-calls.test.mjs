@@ -213,3 +213,31 @@ test('call: a microphone the browser refuses is said, with what to do, on answer
   await a.context().close();
   await b.context().close();
 });
+
+test('call: in English, the keypad, the ringing screen and a failure in words', async () => {
+  const { mario, laura } = await company();
+  const a = await newPage(bA, env);
+  const b = await newPage(bB, env);
+  // Both choose English in Impostazioni.
+  await uiLogin(a, mario, '/impostazioni');
+  await uiLogin(b, laura, '/impostazioni');
+  for (const p of [a, b]) await p.getByRole('radio', { name: 'English' }).check();
+  await a.goto('/tastiera');
+  await a.getByText('Phone on: calls ring here').waitFor({ timeout: 15000 });
+  await b.getByText('Phone on: calls ring here').waitFor({ timeout: 15000 });
+  await a.getByRole('group', { name: 'Number keys' }).getByRole('button', { name: '0', exact: true }).click();
+  await a.getByRole('group', { name: 'Number keys' }).getByRole('button', { name: '5', exact: true }).click();
+  await a.getByRole('button', { name: 'Call', exact: true }).click();
+  const ring = b.getByRole('dialog', { name: '01 Mario' });
+  await ring.waitFor({ timeout: 15000 });
+  assert.match(await ring.textContent(), /Incoming call.*Ringing/);
+  await axe(b, 'an incoming call in English');
+  await b.getByRole('button', { name: 'Decline' }).click();
+  await a.locator('.call-screen[data-call-state="failed"]').waitFor({ timeout: 10000 });
+  assert.match(await a.getByRole('alert').textContent(), /^Busy \(486\)$/);
+  await a.getByRole('button', { name: 'Close' }).click();
+  assert.deepEqual(a.errors, []);
+  assert.deepEqual(b.errors, []);
+  await a.context().close();
+  await b.context().close();
+});

@@ -103,10 +103,10 @@ export function stopPhone() {
   gen++;
   if (retry) clearTimeout(retry);
   retry = null;
+  endCall();
   const u = ua;
   ua = null;
   if (u) u.stop();
-  endCall();
   set({ status: 'off', incoming: '', calls: 0, call: null });
 }
 
@@ -124,12 +124,13 @@ export function stopPhone() {
 //     early      outgoing, the other side's audio before the answer
 //                (183 with SDP: the welcome, closed or no-answer message)
 //     active     answered: timer from since
-//     failed     outgoing that did not connect: reason says why
+//     failed     an outgoing call that did not connect, or an incoming
+//                one that failed while being answered: reason says why
 //   muted, held (our own hold), reason ('busy', 'rejected', 'notfound',
 //   'unreachable', 'noanswer', 'media', 'network', 'unavailable',
-//   'mic', 'nomic', 'other') with code (the SIP status, or 0), mic
-//   ('denied' or 'none': getUserMedia refused, on an incoming call still
-//   ringing), rtpIn and levelIn (getStats: inbound audio packets and
+//   'offline', 'mic', 'nomic', 'other') with code (the SIP status, or
+//   0), mic ('denied' or 'none': getUserMedia refused, on an incoming
+//   call still ringing), rtpIn and levelIn (getStats: inbound audio packets and
 //   level 0..1, null before media), dtmf (the digits sent).
 const EXTERNAL_DISPLAY = 'telefono virtuale';
 const STATS_MS = 500;
