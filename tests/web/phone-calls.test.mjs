@@ -232,6 +232,13 @@ test('call: in English, the keypad, the ringing screen and a failure in words', 
   await ring.waitFor({ timeout: 15000 });
   assert.match(await ring.textContent(), /Incoming call.*Ringing/);
   await axe(b, 'an incoming call in English');
+  // The keyboard stays in the call screen: Tab goes Decline, Answer, Decline.
+  await b.keyboard.press('Tab');
+  assert.equal(await b.evaluate(() => document.activeElement.textContent), 'Decline');
+  await b.keyboard.press('Tab');
+  assert.equal(await b.evaluate(() => document.activeElement.textContent), 'Answer');
+  await b.keyboard.press('Tab');
+  assert.equal(await b.evaluate(() => document.activeElement.textContent), 'Decline');
   await b.getByRole('button', { name: 'Decline' }).click();
   await a.locator('.call-screen[data-call-state="failed"]').waitFor({ timeout: 10000 });
   assert.match(await a.getByRole('alert').textContent(), /^Busy \(486\)$/);

@@ -185,6 +185,22 @@ export function CallScreen() {
     if (box.current) box.current.focus();
   }, [id]);
   if (!c) return null;
+  // The focus stays in the call screen (aria-modal): Tab cycles.
+  const trap = (e) => {
+    if (e.key !== 'Tab' || !box.current) return;
+    const f = [...box.current.querySelectorAll('button:not([disabled])')];
+    if (!f.length) return;
+    const first = f[0];
+    const last = f[f.length - 1];
+    const at = document.activeElement;
+    if (e.shiftKey && (at === first || at === box.current)) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && at === last) {
+      e.preventDefault();
+      first.focus();
+    }
+  };
   const ringing = c.state === 'ringing' || c.state === 'answering';
   const active = c.state === 'active';
   const media = c.rtpIn !== null || active || c.state === 'early';
@@ -192,7 +208,7 @@ export function CallScreen() {
   const reason = c.reason ? t('call.reason.' + c.reason) + (c.code ? ` (${c.code})` : '') : '';
   return (
     <div class="call-back">
-      <div class={'call-screen s-' + c.state} role="dialog" aria-modal="true" aria-labelledby="call-who" aria-describedby="call-state" tabIndex={-1} ref={box} data-call-state={c.state} data-call-dir={c.dir} data-muted={c.muted ? '1' : '0'} data-held={c.held ? '1' : '0'} data-rtp-in={c.rtpIn ?? ''} data-level-in={c.levelIn ?? ''}>
+      <div class={'call-screen s-' + c.state} role="dialog" aria-modal="true" aria-labelledby="call-who" aria-describedby="call-state" tabIndex={-1} ref={box} onKeyDown={trap} data-call-state={c.state} data-call-dir={c.dir} data-muted={c.muted ? '1' : '0'} data-held={c.held ? '1' : '0'} data-rtp-in={c.rtpIn ?? ''} data-level-in={c.levelIn ?? ''}>
         <p class="call-kind">{c.dir === 'in' ? t('call.in') : t('call.out')}</p>
         {c.external && <p class="call-label">{t('call.external')}</p>}
         <h2 id="call-who" class="call-who">
