@@ -246,26 +246,57 @@ local function caller_codec()
 	return 8, "PCMA"
 end
 
--- 183 Session Progress with rtpengine's SDP, once per call, so the
--- caller hears the prompt as early media and is never charged for it.
--- Sent through tm's RPC: a reply body set on the request would stay on
--- it and go out with the final 480 too.
-local function early_media()
-	if state_get("early") == "1" then
-		return true
-	end
+-- The 183's SDP for a phone: rtpengine's port facing the caller, the
+-- caller's codec.
+local function prompt_sdp_plain()
 	local addr, port = caller_media()
 	if not addr then
-		return false
+		return nil
 	end
 	local pt, name = caller_codec()
 	local now = tostring(os.time())
-	local sdp = table.concat({
+	return table.concat({
 		"v=0", "o=ovunque " .. now .. " " .. now .. " IN IP4 " .. addr,
 		"s=-", "c=IN IP4 " .. addr, "t=0 0",
 		string.format("m=audio %d RTP/AVP %d", port, pt),
 		string.format("a=rtpmap:%d %s/8000", pt, name), "a=sendrecv", "",
 	}, "\r\n")
+end
+
+-- The 183's SDP for a browser: only rtpengine can write it (ICE
+-- credentials, its DTLS fingerprint), and it does so for an answer:
+-- the IVR answers the call's prompt leg (prompt.answer).
+local function prompt_sdp_webrtc()
+	local r, err, msg = ovbus.answer {
+		call_id = pv("$ci"),
+		from_tag = pv("$ft"),
+	}
+	if not r then
+		log("warn", "edge.prompt_answer_failed", "call_id", pv("$ci"),
+			"error", err, "detail", msg)
+		return nil
+	end
+	return r.sdp
+end
+
+-- 183 Session Progress with rtpengine's SDP, once per call, so the
+-- caller hears the prompt as early media and is never charged for it.
+-- Sent through tm's RPC: a reply body set on the request would stay on
+-- it and go out with the final 480 too. Returns "sent" the first time,
+-- "again" after, nil when it could not be sent.
+local function early_media()
+	if state_get("early") == "1" then
+		return "again"
+	end
+	local sdp
+	if media.caller_webrtc() then
+		sdp = prompt_sdp_webrtc()
+	else
+		sdp = prompt_sdp_plain()
+	end
+	if not sdp then
+		return nil
+	end
 	local hdrs = "Contact: <sip:" .. pv("$Ri") .. ":" .. pv("$Rp") ..
 		">\r\nContent-Type: application/sdp\r\n"
 	local tid = pv("$T(id_index)") .. ":" .. pv("$T(id_label)")
@@ -274,38 +305,22 @@ local function early_media()
 		"," .. js(hdrs) .. "," .. js(sdp) .. '],"id":1}'
 	if KSR.jsonrpcs.execx(cmd) < 0 then
 		log("warn", "edge.early_media_failed", "call_id", pv("$ci"))
-		return false
+		return nil
 	end
 	state_set("early", 1)
-	return true
+	return "sent"
 end
 
--- A voice message as early media: 183, the IVR plays it into the call,
--- and the call waits for its length (async, no worker held), then goes
--- on with the plan in ksr_ov_resume. Without media, an IVR or rtpengine
--- the message is skipped: the plan still ends with its right code.
-function STEPS.announce(step, plan)
-	if IVR_URL == "" or state_get("rtp") ~= "1" then
-		log("info", "edge.announce_skipped", "message", step.message,
-			"tenant", plan.tenant_id, "why", "no media or no IVR")
-		return "next"
-	end
-	if state_get("offered") ~= "1" then
-		-- No branch yet: rtpengine learns the call from an offer
-		-- of its own, so that the IVR can play to the caller.
-		if not media.prompt() then
-			log("warn", "edge.announce_skipped", "message",
-				step.message, "tenant", plan.tenant_id,
-				"why", "rtpengine refused the offer")
-			return "next"
-		end
-		state_set("offered", 1)
-	end
-	if not early_media() then
-		log("warn", "edge.announce_skipped", "message", step.message,
-			"tenant", plan.tenant_id, "why", "no rtpengine session")
-		return "next"
-	end
+-- A browser sets up ICE and DTLS after it gets the 183: rtpengine can
+-- only send it SRTP once the handshake is done, so the message waits
+-- this long after a browser's first 183 (a few round trips; on
+-- loopback it takes about 50 ms).
+local WEBRTC_SETUP_MS = 400
+
+-- The message itself: the IVR plays it into the call, and the call
+-- waits for its length (async, no worker held), then goes on with the
+-- plan in ksr_ov_resume.
+local function announce_play(step, plan)
 	local r, err, msg = ovbus.play {
 		tenant_id = plan.tenant_id,
 		version = plan.version,
@@ -325,6 +340,40 @@ function STEPS.announce(step, plan)
 		return "next"
 	end
 	return "suspended"
+end
+
+-- A voice message as early media: 183, then the message (for a
+-- browser, after WEBRTC_SETUP_MS: ksr_ov_announce). Without media, an
+-- IVR or rtpengine the message is skipped: the plan still ends with
+-- its right code.
+function STEPS.announce(step, plan)
+	if IVR_URL == "" or state_get("rtp") ~= "1" then
+		log("info", "edge.announce_skipped", "message", step.message,
+			"tenant", plan.tenant_id, "why", "no media or no IVR")
+		return "next"
+	end
+	if state_get("offered") ~= "1" then
+		-- No branch yet: rtpengine learns the call from an offer
+		-- of its own, so that the IVR can play to the caller.
+		if not media.prompt() then
+			log("warn", "edge.announce_skipped", "message",
+				step.message, "tenant", plan.tenant_id,
+				"why", "rtpengine refused the offer")
+			return "next"
+		end
+		state_set("offered", 1)
+	end
+	local sent = early_media()
+	if not sent then
+		log("warn", "edge.announce_skipped", "message", step.message,
+			"tenant", plan.tenant_id, "why", "no rtpengine session")
+		return "next"
+	end
+	if sent == "sent" and media.caller_webrtc() and
+		KSR.async.ms_route("ksr_ov_announce", WEBRTC_SETUP_MS) >= 0 then
+		return "suspended"
+	end
+	return announce_play(step, plan)
 end
 
 -- Relays the branches set up by a step; arms the failure route.
@@ -449,6 +498,27 @@ function ksr_ov_resume()
 	end
 	execute(plan, state_get("phase") or "steps",
 		tonumber(state_get("next")) or 1)
+end
+
+-- A browser caller has had its 183 for WEBRTC_SETUP_MS: the message of
+-- the step that sent it (the one before "next"), then the plan goes on.
+function ksr_ov_announce()
+	if KSR.tm.t_is_canceled() > 0 then
+		media_end()
+		return
+	end
+	local plan = ovbus.plan(state_get("plan") or "")
+	local phase = state_get("phase") or "steps"
+	local at = tonumber(state_get("next")) or 1
+	local step = plan and (plan[phase] or {})[at - 1]
+	if not step or step.kind ~= "announce" then
+		log("err", "edge.plan_lost", "call_id", pv("$ci"))
+		reply(500, "Server Internal Error")
+		return
+	end
+	if announce_play(step, plan) == "next" then
+		execute(plan, phase, at)
+	end
 end
 
 -- failure_route: a step's branches all failed (or timed out). Counts

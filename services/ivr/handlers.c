@@ -5,6 +5,8 @@
  *   prompt.play    Kamailio: play message M of the tenant's version V
  *                  into call C towards the caller (from-tag), through
  *                  the rtpengine instance holding the call.
+ *   prompt.answer  Kamailio: the prompt leg answers a browser caller,
+ *                  so rtpengine writes the SDP of its 183.
  *   prompt.render  admin's preview: a drafted message as text and,
  *                  when asked, as audio/wav.
  */
@@ -28,6 +30,8 @@
 #define PLAY_DEADLINE_MS 1000
 #define MAX_CALL_ID 256
 #define MAX_TAG 128
+/* rtpengine's SDP for a browser: a few candidates, a fingerprint. */
+#define MAX_SDP 8192
 
 struct ivr ivr;
 
@@ -232,6 +236,76 @@ out:
 	return e;
 }
 
+/* prompt.answer: the prompt leg answers, so that rtpengine writes the
+ * browser caller's SDP for the 183 (proto/ivr.proto, AnswerRequest). */
+static enum ov_err answer(const struct ov_bus_req *req,
+			  struct ov_bus_reply *rep, void *arg)
+{
+	uint64_t deadline = ov_now_ms() + (req->deadline_ms ? req->deadline_ms
+							    : PLAY_DEADLINE_MS);
+	Ov__Ivr__AnswerRequest *in = NULL;
+	Ov__Ivr__AnswerReply out = OV__IVR__ANSWER_REPLY__INIT;
+	struct ivr_rtpe_result rr = {0};
+	struct ivr_rtpe *rtpe = NULL;
+	char *sdp = NULL;
+	enum ov_err e;
+	(void)arg;
+
+	in = ov__ivr__answer_request__unpack(NULL, req->body_len, req->body);
+	if (!in) {
+		e = ov_bus_fail(rep, OV_EINVAL,
+				"body is not an ov.ivr.AnswerRequest");
+		goto out;
+	}
+	if (!token_ok(in->call_id, MAX_CALL_ID) ||
+	    !token_ok(in->from_tag, MAX_TAG)) {
+		e = ov_bus_fail(rep, OV_EINVAL,
+				"call_id and from_tag are required, printable, "
+				"without spaces");
+		goto out;
+	}
+	if (!(rtpe = ivr_rtpengine(in->rtpengine))) {
+		e = ov_bus_fail(rep, OV_EINVAL,
+				"rtpengine \"%.64s\" is not one of "
+				"OV_RTPENGINE_NG/OV_RTPENGINE_INSTANCES",
+				in->rtpengine);
+		goto out;
+	}
+	if (!(sdp = malloc(MAX_SDP))) {
+		e = ov_bus_fail(rep, OV_EEXHAUSTED, "out of memory");
+		goto out;
+	}
+	struct ivr_rtpe_answer a = {
+		.call_id = in->call_id,
+		.from_tag = in->from_tag,
+		.deadline_ms = deadline,
+	};
+	e = ivr_rtpe_answer_webrtc(rtpe, &a, sdp, MAX_SDP, &rr);
+	if (e != OV_OK) {
+		e = ov_bus_fail(rep, e, "rtpengine %s: %s", ivr_rtpe_addr(rtpe),
+				rr.reason[0]	   ? rr.reason
+				: e == OV_EUNAVAIL ? "no answer"
+						   : ov_err_name(e));
+		goto out;
+	}
+	out.sdp = sdp;
+	ov_logc_info(&req->log, "prompt.answered",
+		     OV_LS("call_id", in->call_id),
+		     OV_LS("rtpengine", ivr_rtpe_addr(rtpe)),
+		     OV_LI("sdp_bytes", (long long)strlen(sdp)));
+	e = ov_bus_reply_pack(rep, &out.base);
+out:
+	if (e != OV_OK)
+		ov_logc_warn(&req->log, "prompt.answer_failed",
+			     OV_LS("call_id", in ? in->call_id : ""),
+			     OV_LS("error", ov_err_name(e)),
+			     OV_LS("why", rep->message));
+	free(sdp);
+	if (in)
+		ov__ivr__answer_request__free_unpacked(in, NULL);
+	return e;
+}
+
 /* A WAV at half its rate (a long preview under the bus limit). */
 static bool halve(uint8_t *wav, size_t *len)
 {
@@ -343,6 +417,7 @@ out:
 
 const struct ov_bus_method ivr_methods[] = {
 	{"prompt.play", play},
+	{"prompt.answer", answer},
 	{"prompt.render", render},
 };
 const size_t ivr_n_methods = sizeof(ivr_methods) / sizeof(ivr_methods[0]);

@@ -241,6 +241,25 @@ enum ov_err ivr_rtpe_ping(struct ivr_rtpe *r)
 		       : OV_EINTERNAL;
 }
 
+/* A reply other than "ok": its reason, and what it means to us. */
+static enum ov_err refused(const char *reply, size_t len,
+			   struct ivr_rtpe_result *res)
+{
+	struct ivr_bval v;
+
+	if (ivr_benc_get(reply, len, "error-reason", &v) && v.s)
+		snprintf(res->reason, sizeof(res->reason), "%.*s",
+			 (int)(v.len < 150 ? v.len : 150), v.s);
+	else
+		snprintf(res->reason, sizeof(res->reason), "refused");
+	/* rtpengine 10.5: "Unknown call-id" (and "Unknown call-ID"). */
+	if (strncasecmp(res->reason, "Unknown call", 12) == 0 ||
+	    strncasecmp(res->reason, "Unknown tag", 11) == 0 ||
+	    strstr(res->reason, "not found"))
+		return OV_ENOTFOUND;
+	return OV_EPRECOND;
+}
+
 enum ov_err ivr_rtpe_play(struct ivr_rtpe *r, const struct ivr_rtpe_play *p,
 			  struct ivr_rtpe_result *res)
 {
@@ -277,15 +296,83 @@ enum ov_err ivr_rtpe_play(struct ivr_rtpe *r, const struct ivr_rtpe_play *p,
 			res->duration = ms;
 		return OV_OK;
 	}
-	if (ivr_benc_get(reply, len, "error-reason", &v) && v.s)
-		snprintf(res->reason, sizeof(res->reason), "%.*s",
-			 (int)(v.len < 150 ? v.len : 150), v.s);
-	else
-		snprintf(res->reason, sizeof(res->reason), "refused");
-	/* rtpengine 10.5: "Unknown call-id" (and "Unknown call-ID"). */
-	if (strncasecmp(res->reason, "Unknown call", 12) == 0 ||
-	    strncasecmp(res->reason, "Unknown tag", 11) == 0 ||
-	    strstr(res->reason, "not found"))
-		return OV_ENOTFOUND;
-	return OV_EPRECOND;
+	return refused(reply, len, res);
+}
+
+/* The IVR's side of a prompt leg: G.711 both ways, media to the discard
+ * port (a prompt does not listen). */
+static const char PROMPT_SDP[] = "v=0\r\n"
+				 "o=ovunque-ivr 1 1 IN IP4 127.0.0.1\r\n"
+				 "s=-\r\n"
+				 "c=IN IP4 127.0.0.1\r\n"
+				 "t=0 0\r\n"
+				 "m=audio 9 RTP/AVP 8 0\r\n"
+				 "a=rtpmap:8 PCMA/8000\r\n"
+				 "a=rtpmap:0 PCMU/8000\r\n"
+				 "a=sendrecv\r\n";
+
+enum ov_err ivr_rtpe_answer_webrtc(struct ivr_rtpe *r,
+				   const struct ivr_rtpe_answer *a, char *sdp,
+				   size_t sdp_size, struct ivr_rtpe_result *res)
+{
+	char cmd[MAX_MSG - 64], reply[8192];
+	struct ivr_benc b;
+	struct ivr_bval v;
+	size_t len = 0;
+
+	res->sent_us = 0;
+	res->duration = -1;
+	res->reason[0] = '\0';
+	ivr_benc_init(&b, cmd, sizeof(cmd));
+	ivr_benc_raw(&b, "d");
+	ivr_benc_kv(&b, "command", "answer");
+	ivr_benc_kv(&b, "call-id", a->call_id);
+	ivr_benc_kv(&b, "from-tag", a->from_tag);
+	ivr_benc_kv(&b, "to-tag", IVR_PROMPT_TAG);
+	ivr_benc_kv(&b, "via-branch", "prompt");
+	ivr_benc_kv(&b, "sdp", PROMPT_SDP);
+	/* What a browser takes (docs/edge.md, "Media per leg"). */
+	ivr_benc_kv(&b, "ICE", "force");
+	ivr_benc_kv(&b, "transport-protocol", "UDP/TLS/RTP/SAVPF");
+	ivr_benc_str(&b, "rtcp-mux");
+	ivr_benc_raw(&b, "l");
+	ivr_benc_str(&b, "require");
+	ivr_benc_raw(&b, "e");
+	ivr_benc_str(&b, "SDES");
+	ivr_benc_raw(&b, "l");
+	ivr_benc_str(&b, "off");
+	ivr_benc_raw(&b, "e");
+	ivr_benc_str(&b, "flags");
+	ivr_benc_raw(&b, "l");
+	ivr_benc_str(&b, "generate-mid");
+	ivr_benc_raw(&b, "e");
+	ivr_benc_str(&b, "replace");
+	ivr_benc_raw(&b, "l");
+	ivr_benc_str(&b, "origin");
+	ivr_benc_str(&b, "session-connection");
+	ivr_benc_raw(&b, "e");
+	ivr_benc_raw(&b, "e");
+	if (b.over)
+		return OV_ETOOBIG;
+	enum ov_err e = request(r, cmd, a->deadline_ms, reply, sizeof(reply),
+				&len, &res->sent_us);
+	if (e != OV_OK)
+		return e;
+	if (!ivr_benc_get(reply, len, "result", &v)) {
+		snprintf(res->reason, sizeof(res->reason),
+			 "undecodable answer");
+		return OV_EINTERNAL;
+	}
+	if (is(&v, "ok")) {
+		if (!ivr_benc_get(reply, len, "sdp", &v) || !v.s ||
+		    v.len >= sdp_size) {
+			snprintf(res->reason, sizeof(res->reason),
+				 "answer without a usable SDP");
+			return OV_EINTERNAL;
+		}
+		memcpy(sdp, v.s, v.len);
+		sdp[v.len] = '\0';
+		return OV_OK;
+	}
+	return refused(reply, len, res);
 }

@@ -54,4 +54,23 @@ struct ivr_rtpe_result {
 enum ov_err ivr_rtpe_play(struct ivr_rtpe *r, const struct ivr_rtpe_play *p,
 			  struct ivr_rtpe_result *res);
 
+/*
+ * {"command":"answer"} for the call's prompt leg (to-tag PROMPT_TAG,
+ * via-branch "prompt"): a plain RTP SDP of ours (G.711, port 9:
+ * nothing the caller says goes anywhere), and flags asking rtpengine
+ * to write WebRTC towards the caller (ICE, DTLS-SRTP, rtcp-mux). On
+ * OV_OK sdp holds rtpengine's SDP for the caller (NUL-terminated).
+ * Errors as ivr_rtpe_play.
+ */
+#define IVR_PROMPT_TAG "ov-prompt"
+struct ivr_rtpe_answer {
+	const char *call_id;
+	const char *from_tag;
+	uint64_t deadline_ms;
+};
+enum ov_err ivr_rtpe_answer_webrtc(struct ivr_rtpe *r,
+				   const struct ivr_rtpe_answer *a, char *sdp,
+				   size_t sdp_size,
+				   struct ivr_rtpe_result *res);
+
 #endif

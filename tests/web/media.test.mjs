@@ -187,3 +187,33 @@ test('a person with a browser and a desk phone: both ring; either answers with a
     await laura.close();
   }
 });
+
+test('a browser calls the company number: hears the welcome as early media, then the colleague', async () => {
+  const { t, users } = await company([['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']], async (t, ids) => {
+    let r = await t.api('PUT', '/v1/messages/welcome', { enabled: true, template_id: 'welcome_short', voice: 'female', languages: ['it'] });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    r = await t.api('PUT', '/v1/ringing', { mode: 'sequential', rings: 3, members: [{ type: 'user', id: ids.Laura }] });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+  });
+  const mario = await webPhone(b, env, users.Mario);
+  const laura = await webPhone(b, env, users.Laura);
+  try {
+    const out = await mario.call(t.number);
+    // The welcome: a 183 with rtpengine's WebRTC SDP, then the prompt.
+    await until(async () => (await mario.info(out)).early, 'the 183 with SDP');
+    const early = await hearing(mario, out, 'Mario hears the welcome');
+    assert.equal((await mario.info(out)).state, 'progress');
+    await until(async () => (await laura.count()) === 1, 'Laura\'s browser rings after the welcome', 15000);
+    await laura.answer(0);
+    await sessionState(mario, out, 'confirmed');
+    await hearing(laura, 0, 'Laura hears Mario');
+    // Mario goes on receiving, now Laura's tone.
+    await until(async () => (await mario.stats(out)).packetsIn > early.packetsIn + 100, 'Mario hears Laura after the welcome');
+    await hearing(mario, out, 'Mario hears Laura');
+    await laura.hangup(0);
+    await sessionState(mario, out, 'ended');
+  } finally {
+    await mario.close();
+    await laura.close();
+  }
+});

@@ -11,6 +11,7 @@
  *	local cred = ovbus.ha1{auth_username = ..., realm = ...}
  *	local saved = ovbus.save{owner = ..., contact = ..., ...}
  *	local played = ovbus.play{tenant_id = ..., message = "welcome", ...}
+ *	local a = ovbus.answer{call_id = ..., from_tag = ...} -- a.sdp: 183
  *	local t = ovbus.json(text)        -- rtpengine's query answer
  *
  * Every call fails as nil, error name, message. Requests and replies are
@@ -639,6 +640,9 @@ static const struct ovbus_method methods[] = {
 	{"calls", "calls.record", PEER_ADMIN,
 	 &ov__admin__call_batch__descriptor,
 	 &ov__admin__call_batch_reply__descriptor, false},
+	{"answer", "prompt.answer", PEER_IVR,
+	 &ov__ivr__answer_request__descriptor,
+	 &ov__ivr__answer_reply__descriptor, false},
 };
 
 static int l_route(lua_State *L)
@@ -669,6 +673,11 @@ static int l_drop(lua_State *L)
 static int l_calls(lua_State *L)
 {
 	return call_method(L, &methods[5]);
+}
+
+static int l_answer(lua_State *L)
+{
+	return call_method(L, &methods[6]);
 }
 
 /* ovbus.plan(hex): the plan route returned, decoded again (failure_route
@@ -817,11 +826,17 @@ static int l_configure(lua_State *L)
 }
 
 static const luaL_Reg ovbus_fns[] = {
-	{"configure", l_configure}, {"route", l_route},
-	{"plan", l_plan},	    {"ha1", l_ha1},
-	{"save", l_save},	    {"play", l_play},
-	{"json", l_json},	    {"drop", l_drop},
-	{"calls", l_calls},	    {NULL, NULL},
+	{"configure", l_configure},
+	{"route", l_route},
+	{"plan", l_plan},
+	{"ha1", l_ha1},
+	{"save", l_save},
+	{"play", l_play},
+	{"json", l_json},
+	{"drop", l_drop},
+	{"calls", l_calls},
+	{"answer", l_answer},
+	{NULL, NULL},
 };
 
 int luaopen_ovbus(lua_State *L);
