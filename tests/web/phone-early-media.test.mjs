@@ -3,11 +3,7 @@
 // SDP, played by the call screen's <audio>; getStats shows inbound
 // packets and a level above silence, the screen says "Messaggio in
 // ascolto").
-//
-// Waits for the edge: early_media() in edge/kamailio/ov.lua writes the
-// 183's SDP by hand as plain RTP/AVP (no ICE, no DTLS fingerprint), so
-// Chromium refuses it ("Called with SDP without DTLS fingerprint") and
-// a browser caller hears nothing; a desk phone or the trunk is fine.
+// docs/edge.md, "Voice messages (early media)".
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { stackUp, stackDown, newTenant, prepareAdmin, browser, newPage, uiLogin, applyNow, activeUser, toneWav, axe, until } from './lib.mjs';
