@@ -131,3 +131,38 @@ test('call: a desk phone (SIPp) calls the browser, which answers; the phone hang
   await b.locator('.phone-status[data-phone-state="registered"]').waitFor();
   assert.deepEqual(b.errors, []);
 });
+
+test('call: a second call while the browser is in a call is busy for its caller; the first goes on', async () => {
+  const t = await prepareAdmin(await newTenant(env));
+  for (const [name, username, extension] of [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05'], ['Sara Bianchi', 'Sara', '07']])
+    assert.equal((await t.api('POST', '/v1/users', { name, username, extension, email: `${username.toLowerCase()}@${t.domain}` })).status, 201);
+  await applyNow(t);
+  const mario = await activeUser(t, 'Mario');
+  const laura = await activeUser(t, 'Laura');
+  const sara = await activeUser(t, 'Sara');
+  const a = await newPage(bA, env);
+  const b = await newPage(bB, env);
+  await uiLogin(a, mario, '/tastiera');
+  await uiLogin(b, laura);
+  for (const p of [a, b]) await p.locator('.phone-status[data-phone-state="registered"]').waitFor({ timeout: 15000 });
+  await a.getByRole('textbox', { name: 'Numero da chiamare' }).fill('05');
+  await a.getByRole('button', { name: 'Chiama', exact: true }).click();
+  await b.getByRole('dialog', { name: '01 Mario' }).waitFor({ timeout: 15000 });
+  await b.getByRole('button', { name: 'Rispondi' }).click();
+  await hearing(b, 'Laura');
+
+  // Sara's desk phone calls Laura: busy (486), and Laura's call goes on.
+  const sport = await freeUdpPort();
+  await register(env, sara, sport);
+  const r = await sipp(env, 'call_device_fail.xml', ['-s', '05', '-key', 'from', sara.sip.username, '-key', 'domain', sara.sip.domain, '-au', sara.sip.auth_username, '-ap', sara.sip.password], { port: sport, limit: '20s', expect: 486 });
+  assert.equal(r.code, 0, r.out);
+  assert.equal(await b.locator('.phone-status').getAttribute('data-phone-calls'), '2');
+  assert.equal(await b.locator('.call-screen').getAttribute('data-call-state'), 'active');
+  assert.equal(await b.getByRole('dialog').getAttribute('aria-labelledby'), 'call-who');
+  assert.equal(await b.locator('.call-who').textContent(), '01 Mario');
+  await hearing(b, 'Laura, still');
+  await b.getByRole('button', { name: 'Riaggancia' }).click();
+  for (const p of [a, b]) await p.locator('.call-screen').waitFor({ state: 'detached', timeout: 10000 });
+  assert.deepEqual(a.errors, []);
+  assert.deepEqual(b.errors, []);
+});
