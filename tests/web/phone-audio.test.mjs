@@ -84,9 +84,12 @@ test('call: browser to browser by extension, audio both ways, mute, hold, DTMF, 
   const hold = a.getByRole('button', { name: 'Attesa' });
   await hold.click();
   await a.locator('.call-screen[data-held="1"]').waitFor();
-  assert.match(await a.locator('#call-state').textContent(), /In attesa/);
+  assert.match(await a.locator('#call-state').textContent(), /^In attesa · 0:\d\d$/);
+  await b.locator('.call-screen[data-held-remote="1"]').waitFor({ timeout: 10000 });
+  assert.match(await b.locator('#call-state').textContent(), /^Messo in attesa dall'altra parte · 0:\d\d$/);
   await hold.click();
   await a.locator('.call-screen[data-held="0"]').waitFor({ timeout: 10000 });
+  await b.locator('.call-screen[data-held-remote="0"]').waitFor({ timeout: 10000 });
   await hearing(b, 'Laura after hold');
 
   // DTMF from the in-call keypad.

@@ -126,7 +126,7 @@ export function stopPhone() {
 //     active     answered: timer from since
 //     failed     an outgoing call that did not connect, or an incoming
 //                one that failed while being answered: reason says why
-//   muted, held (our own hold), reason ('busy', 'rejected', 'notfound',
+//   muted, held (our own hold), heldRemote (the other side's), reason ('busy', 'rejected', 'notfound',
 //   'unreachable', 'noanswer', 'media', 'network', 'unavailable',
 //   'offline', 'mic', 'nomic', 'other') with code (the SIP status, or
 //   0), mic ('denied' or 'none': getUserMedia refused, on an incoming
@@ -310,8 +310,8 @@ function follow(s, id) {
   s.on('confirmed', () => state.call && state.call.id === id && !state.call.since && patchCall(id, { state: 'active', since: Date.now() }));
   s.on('muted', () => patchCall(id, { muted: true }));
   s.on('unmuted', () => patchCall(id, { muted: false }));
-  s.on('hold', ({ originator }) => originator === 'local' && patchCall(id, { held: true }));
-  s.on('unhold', ({ originator }) => originator === 'local' && patchCall(id, { held: false }));
+  s.on('hold', ({ originator }) => patchCall(id, originator === 'local' ? { held: true } : { heldRemote: true }));
+  s.on('unhold', ({ originator }) => patchCall(id, originator === 'local' ? { held: false } : { heldRemote: false }));
   s.on('ended', () => {
     if (session !== s) return;
     endCall();
@@ -333,7 +333,7 @@ function follow(s, id) {
 }
 
 function newCall(patch) {
-  return { id: ++ids, state: 'calling', name: '', number: '', external: false, muted: false, held: false, since: 0, reason: '', code: 0, mic: '', rtpIn: null, levelIn: null, dtmf: '', ...patch };
+  return { id: ++ids, state: 'calling', name: '', number: '', external: false, muted: false, held: false, heldRemote: false, since: 0, reason: '', code: 0, mic: '', rtpIn: null, levelIn: null, dtmf: '', ...patch };
 }
 
 function incoming(s, request) {

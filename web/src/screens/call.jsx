@@ -134,7 +134,7 @@ function useTick(on) {
 }
 
 function stateText(c) {
-  if (c.state === 'active') return (c.held ? t('call.held') + ' · ' : '') + duration(Math.floor((Date.now() - c.since) / 1000));
+  if (c.state === 'active') return (c.held ? t('call.held') + ' · ' : c.heldRemote ? t('call.held_remote') + ' · ' : '') + duration(Math.floor((Date.now() - c.since) / 1000));
   if (c.state === 'failed') return t('call.failed');
   return t('call.state.' + c.state);
 }
@@ -208,7 +208,7 @@ export function CallScreen() {
   const reason = c.reason ? t('call.reason.' + c.reason) + (c.code ? ` (${c.code})` : '') : '';
   return (
     <div class="call-back">
-      <div class={'call-screen s-' + c.state} role="dialog" aria-modal="true" aria-labelledby="call-who" aria-describedby="call-state" tabIndex={-1} ref={box} onKeyDown={trap} data-call-state={c.state} data-call-dir={c.dir} data-muted={c.muted ? '1' : '0'} data-held={c.held ? '1' : '0'} data-rtp-in={c.rtpIn ?? ''} data-level-in={c.levelIn ?? ''}>
+      <div class={'call-screen s-' + c.state} role="dialog" aria-modal="true" aria-labelledby="call-who" aria-describedby="call-state" tabIndex={-1} ref={box} onKeyDown={trap} data-call-state={c.state} data-call-dir={c.dir} data-muted={c.muted ? '1' : '0'} data-held={c.held ? '1' : '0'} data-held-remote={c.heldRemote ? '1' : '0'} data-rtp-in={c.rtpIn ?? ''} data-level-in={c.levelIn ?? ''}>
         <p class="call-kind">{c.dir === 'in' ? t('call.in') : t('call.out')}</p>
         {c.external && <p class="call-label">{t('call.external')}</p>}
         <h2 id="call-who" class="call-who">
