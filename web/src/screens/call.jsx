@@ -186,7 +186,13 @@ export function CallScreen() {
   }, [id]);
   if (!c) return null;
   // The focus stays in the call screen (aria-modal): Tab cycles.
+  // With the keypad open the keyboard's digits are sent as tones.
   const trap = (e) => {
+    if (pad && c.state === 'active' && /^[0-9*#]$/.test(e.key)) {
+      e.preventDefault();
+      sendDtmf(e.key);
+      return;
+    }
     if (e.key !== 'Tab' || !box.current) return;
     const f = [...box.current.querySelectorAll('button:not([disabled])')];
     if (!f.length) return;
