@@ -5,12 +5,14 @@
 // packets and a level above silence, shown by the call screen); mute,
 // hold and DTMF; Mario hangs up and both are back to idle.
 // And a desk phone (SIPp) calling the browser, which answers: the SIP
-// states (SIPp sends no RTP).
+// states (SIPp sends no RTP); the keypad's tones reaching a desk phone
+// (baresip) as RFC 4733 events; a second call while in one.
 // The edge gives the browser legs WebRTC SDP (ICE + DTLS-SRTP):
 // docs/edge.md, "Media per leg".
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { stackUp, stackDown, newTenant, prepareAdmin, browser, newPage, uiLogin, applyNow, activeUser, toneWav, axe, until, register, freeUdpPort, sipp } from './lib.mjs';
+import { baresip } from './webrtc.mjs';
 
 let env, bA, bB;
 before(async () => {
@@ -169,4 +171,36 @@ test('call: a second call while the browser is in a call is busy for its caller;
   for (const p of [a, b]) await p.locator('.call-screen').waitFor({ state: 'detached', timeout: 10000 });
   assert.deepEqual(a.errors, []);
   assert.deepEqual(b.errors, []);
+});
+
+test('call: the app calls a desk phone (baresip) and its keypad tones arrive as RFC 4733 events', async () => {
+  const t = await prepareAdmin(await newTenant(env));
+  for (const [name, username, extension] of [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']])
+    assert.equal((await t.api('POST', '/v1/users', { name, username, extension, email: `${username.toLowerCase()}@${t.domain}` })).status, 201);
+  await applyNow(t);
+  const mario = await activeUser(t, 'Mario');
+  const laura = await activeUser(t, 'Laura');
+  const desk = await baresip(env, { sip: laura.sip, answer: true, seconds: 30 });
+  try {
+    await until(async () => ((await laura.api('GET', '/v1/me/devices')).json.devices || []).some((d) => d.bindings.length > 0), "Laura's desk phone registered");
+    const a = await newPage(bA, env);
+    await uiLogin(a, mario, '/tastiera');
+    await a.locator('.phone-status[data-phone-state="registered"]').waitFor({ timeout: 15000 });
+    await a.getByRole('textbox', { name: 'Numero da chiamare' }).fill('05');
+    await a.getByRole('button', { name: 'Chiama', exact: true }).click();
+    await a.locator('.call-screen[data-call-state="active"]').waitFor({ timeout: 15000 });
+    await hearing(a, 'Mario hears the desk phone');
+    await a.getByRole('button', { name: 'Tastiera', exact: true }).click();
+    const keys = a.getByRole('group', { name: 'Tastiera', exact: true });
+    for (const k of ['1', '2']) await keys.getByRole('button', { name: k, exact: true }).click();
+    await keys.getByRole('button', { name: 'Cancelletto' }).click();
+    await until(() => /received event: '1'[\s\S]*received event: '2'[\s\S]*received event: '#'/.test(desk.out()), 'the desk phone receives 1, 2, # as telephone events');
+    await a.getByRole('button', { name: 'Riaggancia' }).click();
+    await a.locator('.call-screen').waitFor({ state: 'detached', timeout: 10000 });
+    assert.deepEqual(a.errors, []);
+    await a.context().close();
+  } finally {
+    desk.proc.kill();
+    await desk.done;
+  }
 });
