@@ -22,6 +22,7 @@ BENCHES=(
 	"notify|/usr/bin/python3 bench/notify/bench.py"
 	"ivr|/usr/bin/python3 bench/ivr/bench.py"
 	"ivr-announce|/usr/bin/python3 bench/ivr/announce.py"
+	"webrtc|bench/webrtc/bench.sh"
 )
 
 failed=()

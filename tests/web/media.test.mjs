@@ -38,7 +38,7 @@ async function company(people, settings) {
   return { t, users };
 }
 
-test('browser calls browser by extension: both hear each other, the caller hangs up', async () => {
+test('browser calls browser by extension: both hear each other, hold and resume, the caller hangs up', async () => {
   const { users } = await company([['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']]);
   const mario = await webPhone(b, env, users.Mario);
   const laura = await webPhone(b, env, users.Laura);
@@ -54,6 +54,21 @@ test('browser calls browser by extension: both hear each other, the caller hangs
     const heardByLaura = await hearing(laura, 0, 'Laura hears Mario');
     const heardByMario = await hearing(mario, out, 'Mario hears Laura');
     assert.ok(heardByLaura.packetsIn > 25 && heardByMario.packetsIn > 25);
+
+    // Hold and resume: re-INVITEs through the edge and rtpengine. On
+    // hold Laura's audio stops reaching Mario; after it, it flows again.
+    await mario.hold(out, true);
+    await until(async () => (await laura.info(0)).heldByOther && (await mario.info(out)).held, 'the call on hold');
+    const still = async () => {
+      const a = (await mario.stats(out)).packetsIn;
+      await new Promise((r) => setTimeout(r, 1000));
+      return (await mario.stats(out)).packetsIn - a;
+    };
+    assert.ok((await still()) < 5, 'nothing from Laura while on hold');
+    await mario.hold(out, false);
+    await until(async () => !(await laura.info(0)).heldByOther, 'the call resumed');
+    await until(async () => (await still()) > 25, 'Laura heard again after the hold');
+    assert.equal((await mario.info(out)).state, 'confirmed');
     await mario.hangup(out);
     await sessionState(laura, 0, 'ended');
     await sessionState(mario, out, 'ended');

@@ -97,10 +97,19 @@ function jssipBundle() {
 // the tests read (state, cause, caller shown, RTP counters).
 function pageSide() {
   const sessions = [];
+  const now = () => performance.timeOrigin + performance.now();
   const track = (s, dir) => {
-    const rec = { s, dir, state: dir === 'in' ? 'ringing' : 'calling', cause: '', code: 0, early: false, display: '', user: '' };
+    // t: when it was dialled (out) or arrived (in); sent: when JsSIP
+    // sent the INVITE (after the microphone, the offer and ICE
+    // gathering); ringing: when the 180 came (out). Milliseconds on the page's clock (the same for
+    // every page of one browser).
+    const rec = { s, dir, state: dir === 'in' ? 'ringing' : 'calling', cause: '', code: 0, early: false, display: '', user: '', t: now(), sent: 0, ringing: 0 };
     sessions.push(rec);
+    s.on('sending', () => {
+      if (!rec.sent) rec.sent = now();
+    });
     s.on('progress', (e) => {
+      if (!rec.ringing) rec.ringing = now();
       rec.state = rec.state === 'calling' ? 'progress' : rec.state;
       if (e.response && e.response.body) rec.early = true;
     });
@@ -140,8 +149,11 @@ function pageSide() {
       });
     },
     call(target) {
+      const t = now();
       const s = window.ovt.ua.call(target, { mediaConstraints: { audio: true, video: false } });
-      return track(s, 'out');
+      const i = track(s, 'out');
+      sessions[i].t = t;
+      return i;
     },
     answer(i) {
       sessions[i].s.answer({ mediaConstraints: { audio: true, video: false } });
@@ -155,7 +167,7 @@ function pageSide() {
     },
     info(i) {
       const r = sessions[i];
-      return r && { state: r.state, cause: r.cause, code: r.code, early: r.early, display: r.display, user: r.user, dir: r.dir, held: r.s.isOnHold ? r.s.isOnHold().local : false };
+      return r && { state: r.state, cause: r.cause, code: r.code, early: r.early, display: r.display, user: r.user, dir: r.dir, held: r.s.isOnHold().local, heldByOther: r.s.isOnHold().remote, t: r.t, sent: r.sent, ringing: r.ringing };
     },
     count() {
       return sessions.length;
