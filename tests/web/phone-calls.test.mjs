@@ -58,9 +58,11 @@ test('call: from the company number the screen shows "telefono virtuale" above t
   const [label, who] = await Promise.all([ring.locator('.call-label').boundingBox(), ring.locator('.call-who').boundingBox()]);
   assert.ok(label.y + label.height <= who.y + 1, 'telefono virtuale above the number');
   assert.match(await b.locator('.phone-status').textContent(), /Chiamata in arrivo da telefono virtuale 3351234567/);
+  await until(async () => (await b.title()) === 'Chiamata in arrivo: telefono virtuale 3351234567', 'the tab title says who is calling');
   await axe(b, 'an incoming call');
   await b.getByRole('button', { name: 'Rifiuta' }).click();
   await ring.waitFor({ state: 'detached' });
+  assert.equal(await b.title(), 'Telefono Virtuale', 'the title back after the call');
   const r = await caller;
   assert.equal(r.code, 0, r.out);
   await b.locator('.phone-status[data-phone-state="registered"]').waitFor();

@@ -216,6 +216,7 @@ function startRing() {
       o.start();
       o.stop(ctx.currentTime + 1);
     };
+    ctx.resume().catch(() => {});
     beep();
     ring = { ctx, timer: setInterval(beep, 5000) };
   } catch (e) {

@@ -184,6 +184,16 @@ export function CallScreen() {
     setPad(false);
     if (box.current) box.current.focus();
   }, [id]);
+  // A tab in the background says who is calling in its title.
+  const title = c && c.state === 'ringing' ? `${t('call.in')}: ${c.external ? t('call.external') + ' ' : ''}${c.name}` : '';
+  useEffect(() => {
+    if (!title) return undefined;
+    const before = document.title;
+    document.title = title;
+    return () => {
+      document.title = before;
+    };
+  }, [title]);
   if (!c) return null;
   // The focus stays in the call screen (aria-modal): Tab cycles.
   // With the keypad open the keyboard's digits are sent as tones.
