@@ -76,7 +76,7 @@ test('contacts: add with a field error, search, edit, delete', async () => {
   await box(d, 'Numero 2').fill('06 1234 5678');
   await d.getByRole('button', { name: 'Conferma' }).click();
   await d.waitFor({ state: 'detached' });
-  await page.getByRole('button', { name: /Giulia Neri/ }).waitFor();
+  await page.getByRole('button', { name: /^Giulia Neri/ }).waitFor();
   let list = (await mario.api('GET', '/v1/me/contacts')).json.contacts;
   assert.equal(list.length, 1);
   assert.deepEqual(list[0].numbers, [{ label: 'mobile', number: '+393351234567' }, { label: 'work', number: '0612345678' }]);
@@ -87,14 +87,14 @@ test('contacts: add with a field error, search, edit, delete', async () => {
   // A second one through the API; the search finds each by its number.
   assert.equal((await mario.api('POST', '/v1/me/contacts', { name: 'Paolo Bruni', numbers: [{ label: 'home', number: '0298765432' }] })).status, 201);
   await page.reload();
-  await page.getByRole('button', { name: /Paolo Bruni/ }).waitFor();
+  await page.getByRole('button', { name: /^Paolo Bruni/ }).waitFor();
   await page.getByRole('searchbox', { name: /^Cerca/ }).fill('335 1234');
-  await page.getByRole('button', { name: /Paolo Bruni/ }).waitFor({ state: 'detached' });
-  await page.getByRole('button', { name: /Giulia Neri/ }).waitFor();
+  await page.getByRole('button', { name: /^Paolo Bruni/ }).waitFor({ state: 'detached' });
+  await page.getByRole('button', { name: /^Giulia Neri/ }).waitFor();
   await axe(page, 'contacts, searched');
 
   // Edit: the company cleared, a number removed.
-  await page.getByRole('button', { name: /Giulia Neri/ }).click();
+  await page.getByRole('button', { name: /^Giulia Neri/ }).click();
   const e = page.getByRole('dialog', { name: 'Modifica contatto' });
   await box(e, 'Azienda').fill('');
   await e.getByRole('button', { name: 'Togli il numero 2' }).click();
@@ -105,12 +105,12 @@ test('contacts: add with a field error, search, edit, delete', async () => {
   assert.deepEqual(g.numbers, [{ label: 'mobile', number: '+393351234567' }]);
 
   // Delete, asked first.
-  await page.getByRole('button', { name: /Giulia Neri/ }).click();
+  await page.getByRole('button', { name: /^Giulia Neri/ }).click();
   await e.getByRole('button', { name: 'Elimina' }).click();
   await e.getByText('Eliminare Giulia Neri dai contatti?').waitFor();
   await axe(page, 'delete confirmation');
   await e.getByRole('button', { name: 'Elimina' }).click();
-  await page.getByRole('button', { name: /Giulia Neri/ }).waitFor({ state: 'detached' });
+  await page.getByRole('button', { name: /^Giulia Neri/ }).waitFor({ state: 'detached' });
   list = (await mario.api('GET', '/v1/me/contacts')).json.contacts;
   assert.deepEqual(list.map((c) => c.name), ['Paolo Bruni']);
   assert.deepEqual(page.errors, []);

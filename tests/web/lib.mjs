@@ -182,12 +182,43 @@ export async function prepareAdmin(t, { consents = true, tutorial = true } = {})
 }
 
 // ---- the browser ----
-export async function browser() {
-  return chromium.launch({
-    executablePath: process.env.OV_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required', '--lang=it-IT'],
-  });
+// media: calls with fake devices: { wav } is the microphone (a file the
+// test wrote, toneWav), played once (%noloop); permission prompts are
+// answered yes, unless micPrompt: 'deny' leaves them to headless
+// Chromium, which refuses them (getUserMedia: NotAllowedError).
+export async function browser({ media } = {}) {
+  const args = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required', '--lang=it-IT'];
+  if (media) {
+    args.push('--use-fake-device-for-media-stream');
+    if (media.micPrompt !== 'deny') args.push('--use-fake-ui-for-media-stream');
+    if (media.wav) args.push(`--use-file-for-fake-audio-capture=${media.wav}%noloop`);
+  }
+  return chromium.launch({ executablePath: process.env.OV_CHROMIUM || '/usr/bin/chromium', headless: true, args });
+}
+
+// A tone for a fake microphone: 16-bit mono PCM at 48 kHz, `seconds`
+// long, at half scale, into a temporary file; returns its path.
+export function toneWav(hz, seconds = 20) {
+  const rate = 48000;
+  const n = Math.floor(rate * seconds);
+  const buf = Buffer.alloc(44 + n * 2);
+  buf.write('RIFF', 0);
+  buf.writeUInt32LE(36 + n * 2, 4);
+  buf.write('WAVE', 8);
+  buf.write('fmt ', 12);
+  buf.writeUInt32LE(16, 16);
+  buf.writeUInt16LE(1, 20); // PCM
+  buf.writeUInt16LE(1, 22); // mono
+  buf.writeUInt32LE(rate, 24);
+  buf.writeUInt32LE(rate * 2, 28);
+  buf.writeUInt16LE(2, 32);
+  buf.writeUInt16LE(16, 34);
+  buf.write('data', 36);
+  buf.writeUInt32LE(n * 2, 40);
+  for (let i = 0; i < n; i++) buf.writeInt16LE(Math.round(16000 * Math.sin((2 * Math.PI * hz * i) / rate)), 44 + i * 2);
+  const file = join(mkdtempSync(join(tmpdir(), 'ov-tone-')), `tone-${hz}.wav`);
+  writeFileSync(file, buf);
+  return file;
 }
 
 export const PHONE = { width: 360, height: 740 };
@@ -275,6 +306,11 @@ export function sipp(env, scenario, args, { port, limit = '10s', expect } = {}) 
   p.stdout.on('data', (d) => (out += d));
   p.stderr.on('data', (d) => (out += d));
   return new Promise((res) => p.on('exit', (code) => res({ code, out: out.slice(-3000) })));
+}
+
+// Resolves once something (a SIPp just started) listens on UDP `port`.
+export async function udpBound(port, timeout = 10000) {
+  return until(async () => !(await free(port, 'udp')), `UDP ${port} bound`, timeout);
 }
 
 export async function freeUdpPort() {

@@ -47,7 +47,7 @@ test('phone: registers over ws after login, rings on a call, unregisters on logo
   assert.match(bs[0].user_agent, /JsSIP/);
 
   // 2. Mario (SIPp) calls Laura's extension: the INVITE reaches the
-  // browser over its WebSocket (answering is the issue's next step).
+  // browser over its WebSocket (answering: phone-audio.test.mjs).
   const mport = await freeUdpPort();
   await register(env, mario, mport);
   const call = sipp(env, 'call_device.xml', ['-s', '05', '-key', 'from', mario.sip.username, '-key', 'domain', mario.sip.domain, '-au', mario.sip.auth_username, '-ap', mario.sip.password, '-d', '200'], { port: mport, limit: '12s' });

@@ -3,6 +3,7 @@
 // <screen>-<phone|desktop>.png. Run by scripts/web.sh screens.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { phoneScreens } from './screens-phone.mjs';
 import { stackUp, stackDown, newTenant, prepareAdmin, browser, newPage, uiLogin, box, PHONE, DESKTOP, applyNow, activeUser, register, freeUdpPort, sipp, until } from './lib.mjs';
 
 const out = process.argv[2] || 'docs/screens';
@@ -181,7 +182,7 @@ try {
     await page.goto('/contatti');
     await page.getByText('Paolo Bruni').waitFor();
     await shot(page, 'contacts', kind);
-    await page.getByRole('button', { name: /Giulia Neri/ }).click();
+    await page.getByRole('button', { name: /^Giulia Neri/ }).click();
     await box(page.getByRole('dialog'), 'Numero 2').fill('3');
     await page.getByRole('dialog').getByRole('button', { name: 'Conferma' }).click();
     await page.locator('#c-number-1-err').waitFor();
@@ -199,6 +200,8 @@ try {
     await page.getByRole('heading', { name: /ringing/ }).waitFor();
     await shot(page, 'ringing-en', kind);
     await page.context().close();
+    // The phone: keypad, calls in and out, a failure, the microphone.
+    await phoneScreens(env, shot, kind, viewport);
   }
 } finally {
   await b.close();

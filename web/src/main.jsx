@@ -30,6 +30,7 @@ import { Directory } from './screens/directory.jsx';
 import { Contacts } from './screens/contacts.jsx';
 import { Recents } from './screens/recents.jsx';
 import { Today } from './screens/today.jsx';
+import { CallScreen, Dialpad } from './screens/call.jsx';
 
 // Paths anyone may open; the reset page is where the reset mail points
 // (notify's OV_MAIL_RESET_URL, /password).
@@ -52,6 +53,7 @@ const ROUTES = {
   '/rubrica': Directory,
   '/contatti': Contacts,
   '/recenti': Recents,
+  '/tastiera': Dialpad,
 };
 const ADMIN_ONLY = ['/utenze', '/servizi', '/oggi'];
 
@@ -175,12 +177,13 @@ function App() {
       <Screen me={me} setMe={setMe} reloadMe={loadMe} onMenu={() => setMenu(true)} onLoggedOut={onLoggedOut} {...params} />
       {menu && <Drawer me={me} setMe={setMe} onClose={() => setMenu(false)} onLoggedOut={onLoggedOut} />}
       <PhoneStatus />
+      <CallScreen />
     </>
   );
 }
 
 // The phone's state, always visible at the bottom; an incoming call is
-// announced (role=status is polite; the ring itself is the next step).
+// announced here too (role=status is polite) while CallScreen shows it.
 function PhoneStatus() {
   const p = usePhone();
   if (p.status === 'off') return null;

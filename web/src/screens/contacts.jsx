@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { Header, Field, Alert, Modal, Loading, errorText, useAction } from '../ui.jsx';
+import { CallButton } from './call.jsx';
 
 const LABELS = ['mobile', 'work', 'home', 'other'];
 const MAX_NUMBERS = 5;
@@ -158,7 +159,7 @@ export function Contacts({ onMenu }) {
         {list && list.length > 0 && (
           <ul class="list" aria-label={t('contacts.title')}>
             {list.map((c) => (
-              <li key={c.id}>
+              <li key={c.id} class="contact-row">
                 <button type="button" class="list-item" onClick={() => setEditing(c)}>
                   <span class="ext" aria-hidden="true">
                     {c.name.trim().charAt(0).toUpperCase()}
@@ -172,6 +173,11 @@ export function Contacts({ onMenu }) {
                     </span>
                   </span>
                 </button>
+                <span class="call-btns">
+                  {c.numbers.map((n, i) => (
+                    <CallButton key={i} number={n.number} name={c.name} label={t('call.to', { who: `${c.name}, ${t('contacts.label.' + n.label)} ${n.number}` })} />
+                  ))}
+                </span>
               </li>
             ))}
           </ul>

@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { Header, Alert, Loading, errorText } from '../ui.jsx';
+import { CallButton } from './call.jsx';
 
 const REFRESH_MS = 10000;
 
@@ -18,7 +19,7 @@ export function PresenceDot({ presence }) {
   );
 }
 
-export function Directory({ onMenu }) {
+export function Directory({ me, onMenu }) {
   const [q, setQ] = useState('');
   const [dir, setDir] = useState(null);
   const [err, setErr] = useState('');
@@ -69,6 +70,7 @@ export function Directory({ onMenu }) {
                   </span>
                 </span>
                 {e.type !== 'main_line' && <PresenceDot presence={e.presence} />}
+                {e.type !== 'main_line' && e.extension && e.extension !== me.extension && <CallButton number={e.extension} name={e.name} />}
               </li>
             ))}
           </ul>

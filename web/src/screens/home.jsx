@@ -23,6 +23,11 @@ export function Home({ me, setMe, onMenu }) {
           <h2 id="phone-h">{t('nav.phone')}</h2>
           <ul class="list">
             <li>
+              <a class="list-link" href="/tastiera">
+                {t('nav.dialpad')}
+              </a>
+            </li>
+            <li>
               <a class="list-link" href="/rubrica">
                 {t('nav.directory')}
               </a>

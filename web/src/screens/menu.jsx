@@ -51,6 +51,11 @@ export function Drawer({ me, setMe, onClose, onLoggedOut }) {
             </a>
           </li>
           <li>
+            <a class="list-link" href="/tastiera">
+              {t('nav.dialpad')}
+            </a>
+          </li>
+          <li>
             <a class="list-link" href="/rubrica">
               {t('nav.directory')}
             </a>

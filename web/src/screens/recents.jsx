@@ -7,6 +7,7 @@ import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { Header, Alert, Loading, errorText } from '../ui.jsx';
 import { when, duration, contactName } from './calls-format.js';
+import { CallButton } from './call.jsx';
 
 export function Recents({ onMenu }) {
   const [calls, setCalls] = useState(null);
@@ -59,6 +60,7 @@ export function Recents({ onMenu }) {
                       <time dateTime={c.started_at}>{when(c.started_at)}</time>
                       {c.duration_s != null && <span class="block muted">{duration(c.duration_s)}</span>}
                     </span>
+                    <CallButton number={c.number} name={name || c.number} />
                   </li>
                 );
               })}
