@@ -22,8 +22,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { stackUp, stackDown, newTenant, prepareAdmin, applyNow, activeUser, register, freeUdpPort, sipp, until } from '../../tests/web/lib.mjs';
-import { toneWav, mediaBrowser, webPhone } from '../../tests/web/webrtc.mjs';
+import { stackUp, stackDown, newTenant, prepareAdmin, applyNow, activeUser, register, freeUdpPort, until, browser, toneWav } from '../../tests/web/lib.mjs';
+import { webPhone } from '../../tests/web/webrtc.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const N = Number(process.argv[2] || 50);
@@ -94,7 +94,7 @@ async function phones(env, c) {
 }
 
 const env = await stackUp();
-const b = await mediaBrowser(toneWav(join(mkdtempSync(join(tmpdir(), 'ov-tone-')), 'tone.wav'), { seconds: 2 }));
+const b = await browser({ media: { wav: toneWav(440, 5) } });
 try {
   const c = await company(env);
   const base = await phones(env, c);

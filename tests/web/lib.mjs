@@ -183,7 +183,8 @@ export async function prepareAdmin(t, { consents = true, tutorial = true } = {})
 
 // ---- the browser ----
 // media: calls with fake devices: { wav } is the microphone (a file the
-// test wrote, toneWav), played once (%noloop); permission prompts are
+// test wrote, toneWav), played once (%noloop) or, with loop, over and
+// over; permission prompts are
 // answered yes, unless micPrompt: 'deny' leaves them to headless
 // Chromium, which refuses them (getUserMedia: NotAllowedError).
 export async function browser({ media } = {}) {
@@ -191,15 +192,15 @@ export async function browser({ media } = {}) {
   if (media) {
     args.push('--use-fake-device-for-media-stream');
     if (media.micPrompt !== 'deny') args.push('--use-fake-ui-for-media-stream');
-    if (media.wav) args.push(`--use-file-for-fake-audio-capture=${media.wav}%noloop`);
+    if (media.wav) args.push(`--use-file-for-fake-audio-capture=${media.wav}${media.loop ? '' : '%noloop'}`);
   }
   return chromium.launch({ executablePath: process.env.OV_CHROMIUM || '/usr/bin/chromium', headless: true, args });
 }
 
-// A tone for a fake microphone: 16-bit mono PCM at 48 kHz, `seconds`
-// long, at half scale, into a temporary file; returns its path.
-export function toneWav(hz, seconds = 20) {
-  const rate = 48000;
+// A tone for a fake microphone (or baresip's): 16-bit mono PCM at rate
+// (48 kHz), `seconds` long, at amp (half scale), into a temporary
+// file; returns its path.
+export function toneWav(hz, seconds = 20, { rate = 48000, amp = 16000 } = {}) {
   const n = Math.floor(rate * seconds);
   const buf = Buffer.alloc(44 + n * 2);
   buf.write('RIFF', 0);
@@ -215,7 +216,7 @@ export function toneWav(hz, seconds = 20) {
   buf.writeUInt16LE(16, 34);
   buf.write('data', 36);
   buf.writeUInt32LE(n * 2, 40);
-  for (let i = 0; i < n; i++) buf.writeInt16LE(Math.round(16000 * Math.sin((2 * Math.PI * hz * i) / rate)), 44 + i * 2);
+  for (let i = 0; i < n; i++) buf.writeInt16LE(Math.round(amp * Math.sin((2 * Math.PI * hz * i) / rate)), 44 + i * 2);
   const file = join(mkdtempSync(join(tmpdir(), 'ov-tone-')), `tone-${hz}.wav`);
   writeFileSync(file, buf);
   return file;

@@ -10,14 +10,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import dgram from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, stackUp, stackDown, newTenant, prepareAdmin, applyNow, activeUser, until, register, freeUdpPort, sipp } from './lib.mjs';
-import { toneWav, mediaBrowser, webPhone, sessionState, hearing, baresip, wavSoundMs } from './webrtc.mjs';
+import { ROOT, stackUp, stackDown, newTenant, prepareAdmin, applyNow, activeUser, until, register, freeUdpPort, sipp, browser, toneWav } from './lib.mjs';
+import { webPhone, sessionState, hearing, baresip, wavSoundMs } from './webrtc.mjs';
 
 let env, b;
 before(async () => {
   env = await stackUp();
-  const tone = toneWav(join(mkdtempSync(join(tmpdir(), 'ov-tone-')), 'tone.wav'), { hz: 660, seconds: 3 });
-  b = await mediaBrowser(tone);
+  b = await browser({ media: { wav: toneWav(660, 4), loop: true } });
 });
 after(async () => {
   await b?.close();
@@ -219,7 +218,7 @@ test('a browser calls the company number: hears the welcome as early media, then
     await until(async () => (await mario.info(out)).early, 'the 183 with SDP');
     const early = await hearing(mario, out, 'Mario hears the welcome');
     assert.equal((await mario.info(out)).state, 'progress');
-    await until(async () => (await laura.count()) === 1, 'Laura\'s browser rings after the welcome', 15000);
+    await until(async () => (await laura.count()) === 1, 'Laura\'s browser rings after the welcome', 30000);
     await laura.answer(0);
     await sessionState(mario, out, 'confirmed');
     await hearing(laura, 0, 'Laura hears Mario');

@@ -1,5 +1,5 @@
 // The edge's WebRTC path under test: Chromium with fake media devices
-// (a tone the test writes, as the microphone), JsSIP (the app's own
+// (lib.mjs browser({ media }): a tone as the microphone), JsSIP (the app's own
 // pinned copy, bundled here with esbuild) in a page of the app's
 // origin, and baresip from Debian as the desk phone or the carrier's
 // trunk. The media tests (media.test.mjs) use these to check that
@@ -10,34 +10,11 @@ import { createRequire } from 'node:module';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, freeUdpPort } from './lib.mjs';
+import { ROOT, freeUdpPort, toneWav } from './lib.mjs';
 
 const requireWeb = createRequire(join(ROOT, 'web', 'package.json'));
-const { chromium } = requireWeb('playwright-core');
 
 // ---- sound ----
-// 16-bit mono PCM WAV of a sine at hz (amplitude amp of 32767).
-export function toneWav(path, { hz = 440, rate = 48000, seconds = 4, amp = 6000 } = {}) {
-  const n = rate * seconds;
-  const data = Buffer.alloc(n * 2);
-  for (let i = 0; i < n; i++) data.writeInt16LE(Math.round(amp * Math.sin((2 * Math.PI * hz * i) / rate)), i * 2);
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0);
-  h.writeUInt32LE(36 + data.length, 4);
-  h.write('WAVEfmt ', 8);
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(rate, 24);
-  h.writeUInt32LE(rate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36);
-  h.writeUInt32LE(data.length, 40);
-  writeFileSync(path, Buffer.concat([h, data]));
-  return path;
-}
-
 // Milliseconds of sound in a 16-bit mono WAV: the 20 ms blocks whose
 // RMS is above threshold, or with span the time from the first such
 // block to the last (speech has pauses; tests/integration/
@@ -72,15 +49,6 @@ export function wavSoundMs(path, { threshold = 300, span = false } = {}) {
     }
   }
   return span ? (first < 0 ? 0 : (last - first + 1) * 20) : ms;
-}
-
-// ---- Chromium with a tone as its microphone ----
-export async function mediaBrowser(tone) {
-  return chromium.launch({
-    executablePath: process.env.OV_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${tone}`],
-  });
 }
 
 let bundle = null;
@@ -264,7 +232,7 @@ export async function hearing(phone, i, what, timeout = 10000) {
 export async function baresip(env, { sip, trunk, caller = 'carrier', answer = false, commands = [], seconds = 12, heard } = {}) {
   const d = mkdtempSync(join(tmpdir(), 'ov-baresip-'));
   const port = trunk || (await freeUdpPort());
-  const tone = toneWav(join(d, 'tone.wav'), { hz: 440, rate: 8000, seconds: seconds + 30, amp: 4000 });
+  const tone = toneWav(440, seconds + 30, { rate: 8000, amp: 4000 });
   writeFileSync(join(d, 'config'), [
     'poll_method epoll', `sip_listen 127.0.0.1:${port}`, 'audio_player aufile,/dev/null', `audio_source aufile,${tone}`, 'audio_alert aufile,/dev/null',
     'module_path /usr/lib/baresip/modules', 'module g711.so', 'module aufile.so', 'module menu.so', heard ? 'module sndfile.so' : '', `snd_path ${heard || d}`, 'module account.so', '',
