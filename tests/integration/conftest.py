@@ -39,7 +39,10 @@ def port_free(port, kind=socket.SOCK_STREAM):
 def free_base(avoid=()):
     """A port base whose fixed ports are all free (see docs/stack.md)."""
     for _ in range(200):
-        base = random.randrange(20000, 60000, 1200)
+        # Below Linux's ephemeral ports (32768-60999): a socket bound to
+        # port 0 anywhere on the machine can never take a fixed port
+        # (the trunk's, say) between two of our SIPp runs.
+        base = random.randrange(20000, 32768 - 1200, 1200)
         if any(abs(base - a) < 1200 for a in avoid):
             continue
         # SIP, PostgreSQL, rtpengine, the SMTP sink, ws, wss, the services' HTTP.

@@ -44,7 +44,8 @@ function free(port, kind) {
 }
 export async function freeBase() {
   for (let i = 0; i < 200; i++) {
-    const base = 20000 + 1200 * Math.floor(Math.random() * 33);
+    // Below the ephemeral ports (32768-60999), as conftest.py picks one.
+    const base = 20000 + 1200 * Math.floor(Math.random() * 10);
     const ports = [0, 1, 2, 3, 7, 8, 10, 11, 12, 13, 14].map((d) => base + d);
     let ok = true;
     for (const p of ports) if (!(await free(p, 'tcp')) || !(await free(p, 'udp'))) ok = false;
@@ -316,7 +317,8 @@ export async function udpBound(port, timeout = 10000) {
 
 export async function freeUdpPort() {
   for (;;) {
-    const p = 30000 + Math.floor(Math.random() * 20000);
+    // Above every stack's ports (a base below 31400, 1,100 ports each).
+    const p = 40000 + Math.floor(Math.random() * 20000);
     if (await free(p, 'udp')) return p;
   }
 }
