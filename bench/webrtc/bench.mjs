@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { stackUp, stackDown, newTenant, prepareAdmin, applyNow, activeUser, register, freeUdpPort, until, browser, toneWav } from '../../tests/web/lib.mjs';
+import { stackUp, stackDown, company, register, freeUdpPort, until, browser, toneWav } from '../../tests/web/lib.mjs';
 import { webPhone } from '../../tests/web/webrtc.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -33,18 +33,15 @@ function pct(xs, p) {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 }
 
-async function company(env) {
-  const t = await prepareAdmin(await newTenant(env, { name: 'Bench WebRTC' }));
-  for (const [name, username, extension] of [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']]) {
-    const r = await t.api('POST', '/v1/users', { name, username, extension, email: `${username.toLowerCase()}@${t.domain}` });
-    if (r.status !== 201) throw new Error(`user: ${r.status}`);
-  }
-  // Calls one after another: a cancelled call's dialog may still hold
-  // its slot for a moment, and the default limit is 10 at once.
-  const r = await t.operator('PATCH', `/v1/tenants/${t.id}`, { max_calls: 100 });
-  if (r.status !== 200) throw new Error(`max_calls: ${r.status}`);
-  await applyNow(t);
-  return { t, mario: await activeUser(t, 'Mario'), laura: await activeUser(t, 'Laura') };
+// The bench's company: calls one after another, so a cancelled call's
+// dialog may still hold its slot for a moment; the default limit is 10
+// at once.
+async function bench_company(env) {
+  const { t, users } = await company(env, [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']], async (t) => {
+    const r = await t.operator('PATCH', `/v1/tenants/${t.id}`, { max_calls: 100 });
+    if (r.status !== 200) throw new Error(`max_calls: ${r.status}`);
+  });
+  return { t, mario: users.Mario, laura: users.Laura };
 }
 
 // The browser: Mario's page dials 05, Laura's page rings (JsSIP sends
@@ -96,7 +93,7 @@ async function phones(env, c) {
 const env = await stackUp();
 const b = await browser({ media: { wav: toneWav(440, 5) } });
 try {
-  const c = await company(env);
+  const c = await bench_company(env);
   const base = await phones(env, c);
   const rows = await browsers(env, b, c);
   const web = rows.map((r) => r[0]);

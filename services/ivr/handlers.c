@@ -112,6 +112,24 @@ static enum ov_err message_text(const struct ov_bus_req *req, uint32_t version,
 	return e;
 }
 
+/* The call a request names, and the rtpengine instance that holds it;
+ * a refusal goes into rep. */
+static enum ov_err call_target(struct ov_bus_reply *rep, const char *call_id,
+			       const char *from_tag, const char *name,
+			       struct ivr_rtpe **rtpe)
+{
+	if (!token_ok(call_id, MAX_CALL_ID) || !token_ok(from_tag, MAX_TAG))
+		return ov_bus_fail(rep, OV_EINVAL,
+				   "call_id and from_tag are required, "
+				   "printable, without spaces");
+	if (!(*rtpe = ivr_rtpengine(name)))
+		return ov_bus_fail(rep, OV_EINVAL,
+				   "rtpengine \"%.64s\" is not one of "
+				   "OV_RTPENGINE_NG/OV_RTPENGINE_INSTANCES",
+				   name);
+	return OV_OK;
+}
+
 static enum ov_err play(const struct ov_bus_req *req, struct ov_bus_reply *rep,
 			void *arg)
 {
@@ -153,20 +171,9 @@ static enum ov_err play(const struct ov_bus_req *req, struct ov_bus_reply *rep,
 				in->message);
 		goto out;
 	}
-	if (!token_ok(in->call_id, MAX_CALL_ID) ||
-	    !token_ok(in->from_tag, MAX_TAG)) {
-		e = ov_bus_fail(rep, OV_EINVAL,
-				"call_id and from_tag are required, printable, "
-				"without spaces");
+	if ((e = call_target(rep, in->call_id, in->from_tag, in->rtpengine,
+			     &rtpe)) != OV_OK)
 		goto out;
-	}
-	if (!(rtpe = ivr_rtpengine(in->rtpengine))) {
-		e = ov_bus_fail(rep, OV_EINVAL,
-				"rtpengine \"%.64s\" is not one of "
-				"OV_RTPENGINE_NG/OV_RTPENGINE_INSTANCES",
-				in->rtpengine);
-		goto out;
-	}
 	t = malloc(sizeof(*t));
 	p = malloc(sizeof(*p));
 	if (!t || !p) {
@@ -257,20 +264,9 @@ static enum ov_err answer(const struct ov_bus_req *req,
 				"body is not an ov.ivr.AnswerRequest");
 		goto out;
 	}
-	if (!token_ok(in->call_id, MAX_CALL_ID) ||
-	    !token_ok(in->from_tag, MAX_TAG)) {
-		e = ov_bus_fail(rep, OV_EINVAL,
-				"call_id and from_tag are required, printable, "
-				"without spaces");
+	if ((e = call_target(rep, in->call_id, in->from_tag, in->rtpengine,
+			     &rtpe)) != OV_OK)
 		goto out;
-	}
-	if (!(rtpe = ivr_rtpengine(in->rtpengine))) {
-		e = ov_bus_fail(rep, OV_EINVAL,
-				"rtpengine \"%.64s\" is not one of "
-				"OV_RTPENGINE_NG/OV_RTPENGINE_INSTANCES",
-				in->rtpengine);
-		goto out;
-	}
 	if (!(sdp = malloc(MAX_SDP))) {
 		e = ov_bus_fail(rep, OV_EEXHAUSTED, "out of memory");
 		goto out;

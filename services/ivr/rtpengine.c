@@ -260,6 +260,35 @@ static enum ov_err refused(const char *reply, size_t len,
 	return OV_EPRECOND;
 }
 
+/* Sends the command b holds; OV_OK when rtpengine answered "ok", with
+ * its whole answer in reply (len bytes) for the caller to read on. */
+static enum ov_err command(struct ivr_rtpe *r, const struct ivr_benc *b,
+			   uint64_t deadline_ms, char *reply, size_t size,
+			   size_t *len, struct ivr_rtpe_result *res)
+{
+	struct ivr_bval v;
+
+	if (b->over)
+		return OV_ETOOBIG;
+	enum ov_err e =
+		request(r, b->p, deadline_ms, reply, size, len, &res->sent_us);
+	if (e != OV_OK)
+		return e;
+	if (!ivr_benc_get(reply, *len, "result", &v)) {
+		snprintf(res->reason, sizeof(res->reason),
+			 "undecodable answer");
+		return OV_EINTERNAL;
+	}
+	return is(&v, "ok") ? OV_OK : refused(reply, *len, res);
+}
+
+static void result_init(struct ivr_rtpe_result *res)
+{
+	res->sent_us = 0;
+	res->duration = -1;
+	res->reason[0] = '\0';
+}
+
 enum ov_err ivr_rtpe_play(struct ivr_rtpe *r, const struct ivr_rtpe_play *p,
 			  struct ivr_rtpe_result *res)
 {
@@ -267,10 +296,9 @@ enum ov_err ivr_rtpe_play(struct ivr_rtpe *r, const struct ivr_rtpe_play *p,
 	struct ivr_benc b;
 	struct ivr_bval v;
 	size_t len = 0;
+	long long ms;
 
-	res->sent_us = 0;
-	res->duration = -1;
-	res->reason[0] = '\0';
+	result_init(res);
 	ivr_benc_init(&b, cmd, sizeof(cmd));
 	ivr_benc_raw(&b, "d");
 	ivr_benc_kv(&b, "command", "play media");
@@ -278,25 +306,12 @@ enum ov_err ivr_rtpe_play(struct ivr_rtpe *r, const struct ivr_rtpe_play *p,
 	ivr_benc_kv(&b, "from-tag", p->from_tag);
 	ivr_benc_kv(&b, "file", p->file);
 	ivr_benc_raw(&b, "e");
-	if (b.over)
-		return OV_ETOOBIG;
-	enum ov_err e = request(r, cmd, p->deadline_ms, reply, sizeof(reply),
-				&len, &res->sent_us);
-	if (e != OV_OK)
-		return e;
-	if (!ivr_benc_get(reply, len, "result", &v)) {
-		snprintf(res->reason, sizeof(res->reason),
-			 "undecodable answer");
-		return OV_EINTERNAL;
-	}
-	if (is(&v, "ok")) {
-		long long ms;
-		if (ivr_benc_get(reply, len, "duration", &v) &&
-		    ivr_bval_number(&v, &ms) && ms > 0)
-			res->duration = ms;
-		return OV_OK;
-	}
-	return refused(reply, len, res);
+	enum ov_err e =
+		command(r, &b, p->deadline_ms, reply, sizeof(reply), &len, res);
+	if (e == OV_OK && ivr_benc_get(reply, len, "duration", &v) &&
+	    ivr_bval_number(&v, &ms) && ms > 0)
+		res->duration = ms;
+	return e;
 }
 
 /* The IVR's side of a prompt leg: G.711 both ways, media to the discard
@@ -320,9 +335,7 @@ enum ov_err ivr_rtpe_answer_webrtc(struct ivr_rtpe *r,
 	struct ivr_bval v;
 	size_t len = 0;
 
-	res->sent_us = 0;
-	res->duration = -1;
-	res->reason[0] = '\0';
+	result_init(res);
 	ivr_benc_init(&b, cmd, sizeof(cmd));
 	ivr_benc_raw(&b, "d");
 	ivr_benc_kv(&b, "command", "answer");
@@ -352,27 +365,16 @@ enum ov_err ivr_rtpe_answer_webrtc(struct ivr_rtpe *r,
 	ivr_benc_str(&b, "session-connection");
 	ivr_benc_raw(&b, "e");
 	ivr_benc_raw(&b, "e");
-	if (b.over)
-		return OV_ETOOBIG;
-	enum ov_err e = request(r, cmd, a->deadline_ms, reply, sizeof(reply),
-				&len, &res->sent_us);
+	enum ov_err e =
+		command(r, &b, a->deadline_ms, reply, sizeof(reply), &len, res);
 	if (e != OV_OK)
 		return e;
-	if (!ivr_benc_get(reply, len, "result", &v)) {
+	if (!ivr_benc_get(reply, len, "sdp", &v) || !v.s || v.len >= sdp_size) {
 		snprintf(res->reason, sizeof(res->reason),
-			 "undecodable answer");
+			 "answer without a usable SDP");
 		return OV_EINTERNAL;
 	}
-	if (is(&v, "ok")) {
-		if (!ivr_benc_get(reply, len, "sdp", &v) || !v.s ||
-		    v.len >= sdp_size) {
-			snprintf(res->reason, sizeof(res->reason),
-				 "answer without a usable SDP");
-			return OV_EINTERNAL;
-		}
-		memcpy(sdp, v.s, v.len);
-		sdp[v.len] = '\0';
-		return OV_OK;
-	}
-	return refused(reply, len, res);
+	memcpy(sdp, v.s, v.len);
+	sdp[v.len] = '\0';
+	return OV_OK;
 }

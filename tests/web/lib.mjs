@@ -292,6 +292,24 @@ export async function activeUser(t, username) {
   return u;
 }
 
+// A company of people ([name, username, extension]), applied and each
+// activated (activeUser); settings(t, ids) runs before the apply, with
+// the new users' ids by username. Returns { t, users } by username.
+export async function company(env, people, settings) {
+  const t = await prepareAdmin(await newTenant(env));
+  const ids = {};
+  for (const [name, username, extension] of people) {
+    const r = await t.api('POST', '/v1/users', { name, username, extension, email: `${username.toLowerCase()}@${t.domain}` });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    ids[username] = r.json.id;
+  }
+  if (settings) await settings(t, ids);
+  await applyNow(t);
+  const users = {};
+  for (const [, username] of people) users[username] = await activeUser(t, username);
+  return { t, users };
+}
+
 // SIPp once against the stack's Kamailio on 127.0.0.1:port, as
 // tests/integration/conftest.py runs it; resolves with its exit code.
 export function sipp(env, scenario, args, { port, limit = '10s', expect } = {}) {

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import dgram from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, stackUp, stackDown, newTenant, prepareAdmin, applyNow, activeUser, until, register, freeUdpPort, sipp, browser, toneWav } from './lib.mjs';
+import { ROOT, stackUp, stackDown, company, until, register, freeUdpPort, sipp, browser, toneWav } from './lib.mjs';
 import { webPhone, sessionState, hearing, baresip, wavSoundMs } from './webrtc.mjs';
 
 let env, b;
@@ -23,23 +23,9 @@ after(async () => {
   stackDown();
 });
 
-async function company(people, settings) {
-  const t = await prepareAdmin(await newTenant(env));
-  const ids = {};
-  for (const [name, username, extension] of people) {
-    const r = await t.api('POST', '/v1/users', { name, username, extension, email: `${username.toLowerCase()}@${t.domain}` });
-    assert.equal(r.status, 201, JSON.stringify(r.json));
-    ids[username] = r.json.id;
-  }
-  if (settings) await settings(t, ids);
-  await applyNow(t);
-  const users = {};
-  for (const [, username] of people) users[username] = await activeUser(t, username);
-  return { t, users };
-}
 
 test('browser calls browser by extension: both hear each other, hold and resume, the caller hangs up', async () => {
-  const { users } = await company([['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']]);
+  const { users } = await company(env, [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']]);
   const mario = await webPhone(b, env, users.Mario);
   const laura = await webPhone(b, env, users.Laura);
   try {
@@ -86,7 +72,7 @@ async function bindings(u) {
 }
 
 test('browser calls a desk phone (baresip) and a desk phone calls the browser: audio both ways', async () => {
-  const { users } = await company([['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']]);
+  const { users } = await company(env, [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']]);
   const mario = await webPhone(b, env, users.Mario);
   const heard = mkdtempSync(join(tmpdir(), 'ov-heard-'));
   const laura = await baresip(env, { sip: users.Laura.sip, answer: true, seconds: 12, heard });
@@ -129,7 +115,7 @@ test('browser calls a desk phone (baresip) and a desk phone calls the browser: a
 });
 
 test('the company number from the carrier: welcome heard by the caller, the browser rings as "telefono virtuale", both hear each other', async () => {
-  const { t, users } = await company([['Laura Verdi', 'Laura', '05']], async (t, ids) => {
+  const { t, users } = await company(env, [['Laura Verdi', 'Laura', '05']], async (t, ids) => {
     let r = await t.api('PUT', '/v1/messages/welcome', { enabled: true, template_id: 'welcome_short', voice: 'female', languages: ['it'] });
     assert.equal(r.status, 200, JSON.stringify(r.json));
     r = await t.api('PUT', '/v1/ringing', { mode: 'sequential', rings: 3, members: [{ type: 'user', id: ids.Laura }] });
@@ -164,7 +150,7 @@ test('the company number from the carrier: welcome heard by the caller, the brow
 });
 
 test('a person with a browser and a desk phone: both ring; either answers with audio', async () => {
-  const { users } = await company([['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']]);
+  const { users } = await company(env, [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']]);
   const mario = await webPhone(b, env, users.Mario);
   const laura = await webPhone(b, env, users.Laura);
   // 1. The desk phone rings too (no answer); the browser answers.
@@ -204,7 +190,7 @@ test('a person with a browser and a desk phone: both ring; either answers with a
 });
 
 test('a browser calls the company number: hears the welcome as early media, then the colleague', async () => {
-  const { t, users } = await company([['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']], async (t, ids) => {
+  const { t, users } = await company(env, [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']], async (t, ids) => {
     let r = await t.api('PUT', '/v1/messages/welcome', { enabled: true, template_id: 'welcome_short', voice: 'female', languages: ['it'] });
     assert.equal(r.status, 200, JSON.stringify(r.json));
     r = await t.api('PUT', '/v1/ringing', { mode: 'sequential', rings: 3, members: [{ type: 'user', id: ids.Laura }] });
@@ -234,7 +220,7 @@ test('a browser calls the company number: hears the welcome as early media, then
 });
 
 test('keys pressed in a browser call reach the other side as RFC 4733 events (for IVRs)', async () => {
-  const { users } = await company([['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']]);
+  const { users } = await company(env, [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']]);
   // Laura's desk phone: SIPp answers with PCMA and telephone-event on a
   // UDP port of ours, which counts what rtpengine sends there. (Its SDP
   // is fixed: 126 is the payload type Chromium offers telephone-event

@@ -6,7 +6,7 @@
 // the next call must ring in the browser. docs/app.md, "The phone".
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { stackUp, stackDown, newTenant, prepareAdmin, browser, newPage, uiLogin, applyNow, activeUser, register, freeUdpPort, sipp, until } from './lib.mjs';
+import { stackUp, stackDown, company, browser, newPage, uiLogin, register, freeUdpPort, sipp, until } from './lib.mjs';
 
 let env, b;
 before(async () => {
@@ -19,12 +19,8 @@ after(async () => {
 });
 
 test('phone: the network drops: "connection lost", registered again by itself, the next call rings', async () => {
-  const t = await prepareAdmin(await newTenant(env));
-  for (const [name, username, extension] of [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']])
-    assert.equal((await t.api('POST', '/v1/users', { name, username, extension, email: `${username.toLowerCase()}@${t.domain}` })).status, 201);
-  await applyNow(t);
-  const mario = await activeUser(t, 'Mario');
-  const laura = await activeUser(t, 'Laura');
+  const { users } = await company(env, [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']]);
+  const { Mario: mario, Laura: laura } = users;
 
   const page = await newPage(b, env);
   let down = false;
