@@ -12,7 +12,9 @@
 #   OV_TLS_CERT, OV_TLS_KEY  PEM certificate (chain) and private key for wss
 #   OV_ROUTER_URL       router bus URLs, comma-separated (required)
 #   OV_REGISTRAR_URL    registrar bus URLs, comma-separated (required)
-#   OV_RTPENGINE        rtpengine's ng socket, udp:HOST:PORT (required)
+#   OV_RTPENGINE        rtpengine's ng sockets, udp:HOST:PORT, separated
+#                       by spaces (required): a call stays on the one its
+#                       Call-ID hashes to (docs/edge.md, "Media per leg")
 #   OV_ADMIN_URL        admin bus URLs, comma-separated: it keeps the call
 #                       history (default: none; no history is kept)
 #   OV_IVR_URL          IVR bus URLs, comma-separated: it plays the voice
@@ -62,8 +64,8 @@ RUN=${OV_RUN_DIR:-}
 [ -n "${OV_ROUTER_URL:-}" ] || die "OV_ROUTER_URL is required"
 [ -n "${OV_REGISTRAR_URL:-}" ] || die "OV_REGISTRAR_URL is required"
 [ -n "${OV_RTPENGINE:-}" ] || die "OV_RTPENGINE is required"
-[[ $OV_RTPENGINE =~ ^udp6?:[0-9A-Za-z.:-]+:[0-9]{1,5}$ ]] ||
-	die "OV_RTPENGINE=\"$OV_RTPENGINE\" is not udp:HOST:PORT"
+[[ $OV_RTPENGINE =~ ^udp6?:[0-9A-Za-z.:-]+:[0-9]{1,5}( udp6?:[0-9A-Za-z.:-]+:[0-9]{1,5})*$ ]] ||
+	die "OV_RTPENGINE=\"$OV_RTPENGINE\" is not udp:HOST:PORT, separated by spaces"
 export OV_TRUNK_SOURCES=${OV_TRUNK_SOURCES:-}
 [[ $OV_TRUNK_SOURCES =~ ^([0-9A-Fa-f.:]+(,[0-9A-Fa-f.:]+)*)?$ ]] ||
 	die "OV_TRUNK_SOURCES=\"$OV_TRUNK_SOURCES\" is not addresses separated by commas"

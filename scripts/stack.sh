@@ -28,6 +28,8 @@ RUN=$(cd "$RUN" && pwd)
 SERVICES=(registrar admin router ivr notify)
 PROCS=(postgres rtpengine smtp "${SERVICES[@]}" kamailio)
 # OV_STACK_PROCS="postgres router": bring up only these (in this order).
+# OV_RTPENGINE_MORE="udp:HOST:PORT ...": rtpengines besides the stack's
+# own (started by whoever sets it), for Kamailio and the IVR.
 [ -n "${OV_STACK_PROCS:-}" ] && read -r -a PROCS <<<"$OV_STACK_PROCS"
 
 if ! [[ $BASE =~ ^[0-9]+$ ]] || [ "$BASE" -lt 1024 ] || [ "$BASE" -gt 63000 ]; then
@@ -243,6 +245,7 @@ start_service() {
 		OV_WEB_DIR="$WEB_DIR"
 		OV_NOTIFY_PUBLIC_KEY="$(notify_key public)") ;;
 	ivr) envs+=(OV_RTPENGINE_NG="udp:127.0.0.1:$NG_PORT"
+		OV_RTPENGINE_INSTANCES="$(echo ${OV_RTPENGINE_MORE:-} | tr ' ' ',')"
 		OV_ADMIN_URL="$(bus_url admin)"
 		OV_ADMIN_EVENTS_URL="$(bus_url admin-events)"
 		OV_IVR_CACHE_DIR="$RUN/prompts") ;;
@@ -292,7 +295,7 @@ start_kamailio() {
 		OV_REGISTRAR_URL="$(bus_url registrar)" \
 		OV_IVR_URL="$(bus_url ivr)" \
 		OV_ADMIN_URL="$(bus_url admin)" \
-		OV_RTPENGINE="udp:127.0.0.1:$NG_PORT" \
+		OV_RTPENGINE="udp:127.0.0.1:$NG_PORT${OV_RTPENGINE_MORE:+ $OV_RTPENGINE_MORE}" \
 		OV_TRUNK_SOURCES="127.0.0.1:$TRUNK_IN" \
 		OV_TRUNK_URI="sip:127.0.0.1:$TRUNK_OUT" \
 		bash "$ROOT/scripts/kamailio.sh"

@@ -23,6 +23,7 @@
 --   answer()       a reply with SDP: answer towards who sent the request
 --   in_dialog()    a re-INVITE or an ACK with SDP
 --   caller_webrtc()
+--   instance()     the rtpengine holding the call, for the IVR
 
 local nat = require("nat")
 
@@ -196,6 +197,13 @@ function M.in_dialog()
 			flags(ANSWER, dest_kind()))
 	end
 	return true
+end
+
+-- The rtpengine instance holding this call ("udp:host:port", from the
+-- last command: kamailio.cfg's rtp_inst_pvar), for the IVR: with more
+-- than one rtpengine, a message played on another would reach nobody.
+function M.instance()
+	return get("rtpe") or ""
 end
 
 M.uri_kind = uri_kind

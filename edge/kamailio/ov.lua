@@ -270,6 +270,7 @@ local function prompt_sdp_webrtc()
 	local r, err, msg = ovbus.answer {
 		call_id = pv("$ci"),
 		from_tag = pv("$ft"),
+		rtpengine = media.instance(),
 	}
 	if not r then
 		log("warn", "edge.prompt_answer_failed", "call_id", pv("$ci"),
@@ -327,6 +328,7 @@ local function announce_play(step, plan)
 		message = step.message,
 		call_id = pv("$ci"),
 		from_tag = pv("$ft"),
+		rtpengine = media.instance(),
 	}
 	if not r then
 		log("warn", "edge.announce_failed", "message", step.message,

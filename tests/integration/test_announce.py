@@ -2,11 +2,15 @@
 SDP pointing at a real RTP receiver in the test; the IVR's prompt comes
 through rtpengine as early media (183), then the plan goes on."""
 import datetime
+import json
+import os
+import subprocess
 import time
 import zoneinfo
 
 
 from calls import Company, finish
+from conftest import ROOT, free_udp_port, wait_until
 from rtp import RtpListener
 
 DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
@@ -141,3 +145,57 @@ def test_rtpengine_down_closed_still_ends_with_480(stack, operator):
         assert rtp.sound_ms() == 0
     finally:
         stack.start("rtpengine")
+
+
+def prompts_played(stack):
+    """rtpengine instance of every prompt.played line of the IVR's log."""
+    out = []
+    with open(stack.log_path("ivr")) as f:
+        for line in f:
+            if '"prompt.played"' in line:
+                out.append(json.loads(line).get("rtpengine", ""))
+    return out
+
+
+def test_two_rtpengines_every_caller_hears_the_message(stack, operator):
+    """A carrier runs an rtpengine per media node: Kamailio spreads calls
+    over them by Call-ID, and the IVR must play into the one holding
+    each call (the edge says which), or half the callers hear nothing."""
+    ng2 = free_udp_port()
+    rtpe2 = subprocess.Popen(
+        ["rtpengine", "--config-file=none", "--table=-1",
+         "--interface=127.0.0.1", f"--listen-ng=127.0.0.1:{ng2}",
+         f"--port-min={stack.base + 1100}", f"--port-max={stack.base + 1199}",
+         "--foreground", "--log-stderr"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    second = f"udp:127.0.0.1:{ng2}"
+    try:
+        wait_until(lambda: subprocess.run(
+            ["python3", os.path.join(ROOT, "scripts", "probe.py"), "ng",
+             "127.0.0.1", str(ng2)], capture_output=True).returncode == 0,
+            10, "the second rtpengine answers ping", interval=0.2)
+        stack.restart("ivr", OV_RTPENGINE_MORE=second)
+        stack.restart("kamailio", OV_RTPENGINE_MORE=second)
+        c = Company(stack, operator, [("Anna Neri", "Anna", "01")])
+        c.ringing("sequential", ["Anna"])
+        closed_now(c)
+        c.apply()
+        expected = preview_ms(c, "closed")
+        before = len(prompts_played(stack))
+        # Calls until each rtpengine has carried one (the Call-ID's hash
+        # decides; 16 calls all on one side: 1 in 32,768).
+        for _ in range(16):
+            r, rtp = call_with_media(stack, c, "call_announce.xml",
+                                     expect=480)
+            ok(r)
+            assert rtp.sound_ms() >= 0.9 * expected, (rtp.sound_ms(),
+                                                      expected)
+            used = set(prompts_played(stack)[before:])
+            if second in used and len(used) == 2:
+                break
+        assert second in used and len(used) == 2, used
+    finally:
+        rtpe2.terminate()
+        rtpe2.wait(timeout=10)
+        stack.restart("kamailio")
+        stack.restart("ivr")
