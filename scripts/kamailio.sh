@@ -15,6 +15,9 @@
 #   OV_RTPENGINE        rtpengine's ng sockets, udp:HOST:PORT, separated
 #                       by spaces (required): a call stays on the one its
 #                       Call-ID hashes to (docs/edge.md, "Media per leg")
+#   OV_RTPENGINE_FLAGS_RTP, OV_RTPENGINE_FLAGS_WEBRTC  rtpengine flags added
+#                       to offers towards phones (and the trunk) and towards
+#                       browsers, e.g. a codec policy (docs/edge.md)
 #   OV_ADMIN_URL        admin bus URLs, comma-separated: it keeps the call
 #                       history (default: none; no history is kept)
 #   OV_IVR_URL          IVR bus URLs, comma-separated: it plays the voice

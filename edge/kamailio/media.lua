@@ -38,8 +38,21 @@ local OFFER = {
 	webrtc = "UDP/TLS/RTP/SAVPF ICE=force rtcp-mux-offer generate-mid " ..
 		"SDES-off",
 }
+-- The carrier's own flags for offers towards each kind of leg (codec
+-- policy, for instance), from OV_RTPENGINE_FLAGS_RTP and
+-- OV_RTPENGINE_FLAGS_WEBRTC: "codec-mask-opus codec-transcode-PCMA"
+-- towards phones makes browsers speak Opus to rtpengine and phones
+-- G.711 (transcoded); "codec-transcode-PCMA" alone only adds G.711
+-- for a caller that lacks it.
+for kind, var in pairs({ rtp = "OV_RTPENGINE_FLAGS_RTP",
+	webrtc = "OV_RTPENGINE_FLAGS_WEBRTC" }) do
+	local extra = os.getenv(var) or ""
+	if extra:find("%S") then
+		OFFER[kind] = OFFER[kind] .. " " .. extra
+	end
+end
 local ANSWER = {
-	rtp = OFFER.rtp,
+	rtp = "RTP/AVP ICE=remove rtcp-mux-demux DTLS=off SDES-off",
 	webrtc = "UDP/TLS/RTP/SAVPF ICE=force rtcp-mux-require generate-mid " ..
 		"SDES-off",
 }

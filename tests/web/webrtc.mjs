@@ -101,8 +101,8 @@ function pageSide() {
     return sessions.length - 1;
   };
   window.ovt = {
-    start({ ws, uri, user, password }) {
-      const ua = new JsSIP.UA({ sockets: [new JsSIP.WebSocketInterface(ws)], uri, authorization_user: user, password, register: true, session_timers: false, user_agent: 'ovunque-test (JsSIP)' });
+    start({ ws, uri, user, password, register }) {
+      const ua = new JsSIP.UA({ sockets: [new JsSIP.WebSocketInterface(ws)], uri, authorization_user: user, password, register, session_timers: false, user_agent: 'ovunque-test (JsSIP)' });
       window.ovt.ua = ua;
       ua.on('newRTCSession', ({ session, originator, request }) => {
         if (originator !== 'remote') return;
@@ -111,14 +111,25 @@ function pageSide() {
         sessions[i].user = request.from.uri.user || '';
       });
       return new Promise((res, rej) => {
-        ua.on('registered', () => res(true));
+        ua.on(register ? 'registered' : 'connected', () => res(true));
         ua.on('registrationFailed', (e) => rej(new Error('registration failed: ' + e.cause)));
         ua.start();
       });
     },
-    call(target) {
+    // only: offer just this codec (e.g. 'opus'), as a browser set up
+    // for it would (bench/webrtc/load.mjs forces transcoding so).
+    call(target, only) {
       const t = now();
-      const s = window.ovt.ua.call(target, { mediaConstraints: { audio: true, video: false } });
+      const keep = (sdp) => {
+        const lines = sdp.split('\r\n');
+        const pts = new Set(lines.filter((l) => new RegExp(`^a=rtpmap:\\d+ ${only}/`, 'i').test(l)).map((l) => l.split(/[: ]/)[1]));
+        return lines
+          .filter((l) => !/^a=(rtpmap|fmtp|rtcp-fb):\d+/.test(l) || pts.has(l.split(/[: ]/)[1]))
+          .map((l) => (l.startsWith('m=audio') ? l.split(' ').slice(0, 3).concat([...pts]).join(' ') : l))
+          .join('\r\n');
+      };
+      const eventHandlers = only ? { sdp: (e) => e.originator === 'local' && e.type === 'offer' && (e.sdp = keep(e.sdp)) } : {};
+      const s = window.ovt.ua.call(target, { mediaConstraints: { audio: true, video: false }, eventHandlers });
       const i = track(s, 'out');
       sessions[i].t = t;
       return i;
@@ -169,8 +180,9 @@ function pageSide() {
   };
 }
 
-// A registered WebRTC phone for u (a user with u.sip from GET /v1/me/sip).
-export async function webPhone(b, env, u) {
+// A WebRTC phone for u (a user with u.sip from GET /v1/me/sip),
+// registered unless register is false (it only calls out then).
+export async function webPhone(b, env, u, { register = true } = {}) {
   const ctx = await b.newContext({ baseURL: env.OV_APP_URL, bypassCSP: true, serviceWorkers: 'block' });
   const page = await ctx.newPage();
   page.errors = [];
@@ -179,10 +191,10 @@ export async function webPhone(b, env, u) {
   await page.addScriptTag({ content: jssipBundle() });
   await page.evaluate(pageSide);
   const s = u.sip;
-  await page.evaluate((a) => window.ovt.start(a), { ws: s.ws_url, uri: `sip:${s.username}@${s.domain}`, user: s.auth_username, password: s.password });
+  await page.evaluate((a) => window.ovt.start(a), { ws: s.ws_url, uri: `sip:${s.username}@${s.domain}`, user: s.auth_username, password: s.password, register });
   const phone = {
     page,
-    call: (target) => page.evaluate((t) => window.ovt.call(t), target.includes('@') ? target : `sip:${target}@${s.domain}`),
+    call: (target, only) => page.evaluate(([t, o]) => window.ovt.call(t, o), [target.includes('@') ? target : `sip:${target}@${s.domain}`, only]),
     answer: (i) => page.evaluate((x) => window.ovt.answer(x), i),
     hangup: (i) => page.evaluate((x) => window.ovt.hangup(x), i),
     hold: (i, on) => page.evaluate(([x, y]) => window.ovt.hold(x, y), [i, on]),
