@@ -33,17 +33,17 @@ local COMMON = "replace-origin replace-session-connection"
 
 -- What rtpengine writes towards a leg, by kind of leg and by whether
 -- it is an offer or an answer to that leg.
+local PLAIN = "RTP/AVP ICE=remove rtcp-mux-demux DTLS=off SDES-off"
 local OFFER = {
-	rtp = "RTP/AVP ICE=remove rtcp-mux-demux DTLS=off SDES-off",
+	rtp = PLAIN,
 	webrtc = "UDP/TLS/RTP/SAVPF ICE=force rtcp-mux-offer generate-mid " ..
 		"SDES-off",
 }
--- The carrier's own flags for offers towards each kind of leg (codec
--- policy, for instance), from OV_RTPENGINE_FLAGS_RTP and
--- OV_RTPENGINE_FLAGS_WEBRTC: "codec-mask-opus codec-transcode-PCMA"
--- towards phones makes browsers speak Opus to rtpengine and phones
--- G.711 (transcoded); "codec-transcode-PCMA" alone only adds G.711
--- for a caller that lacks it.
+-- The carrier's own flags for offers towards each kind of leg (a codec
+-- policy), from OV_RTPENGINE_FLAGS_RTP and OV_RTPENGINE_FLAGS_WEBRTC:
+-- "codec-transcode-PCMA" towards phones adds G.711, transcoded, for a
+-- caller that lacks it (a browser set up for Opus only) and changes
+-- nothing for one that has it.
 for kind, var in pairs({ rtp = "OV_RTPENGINE_FLAGS_RTP",
 	webrtc = "OV_RTPENGINE_FLAGS_WEBRTC" }) do
 	local extra = os.getenv(var) or ""
@@ -52,7 +52,7 @@ for kind, var in pairs({ rtp = "OV_RTPENGINE_FLAGS_RTP",
 	end
 end
 local ANSWER = {
-	rtp = "RTP/AVP ICE=remove rtcp-mux-demux DTLS=off SDES-off",
+	rtp = PLAIN,
 	webrtc = "UDP/TLS/RTP/SAVPF ICE=force rtcp-mux-require generate-mid " ..
 		"SDES-off",
 }
