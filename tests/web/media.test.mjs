@@ -258,3 +258,46 @@ test('keys pressed in a browser call reach the other side as RFC 4733 events (fo
     await mario.close();
   }
 });
+
+test('a person on do-not-disturb: the browser does not ring, the caller is told, and rings again after', async () => {
+  const { users } = await company(env, [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']]);
+  const mario = await webPhone(b, env, users.Mario);
+  const laura = await webPhone(b, env, users.Laura);
+  try {
+    assert.equal((await users.Laura.api('PATCH', '/v1/me', { presence: 'dnd' })).status, 200);
+    // The router learns presence from admin's events: poll until a
+    // call is refused rather than rung.
+    let code = 0;
+    await until(async () => {
+      const out = await mario.call('05');
+      const x = await until(async () => {
+        const v = await mario.info(out);
+        return (v.state === 'failed' || v.ringing) && v;
+      }, 'an answer to the call', 10000);
+      if (x.state !== 'failed') await mario.hangup(out);
+      code = x.code;
+      return x.state === 'failed';
+    }, 'the call refused while Laura is on dnd', 15000);
+    assert.equal(code, 480);
+    // Once refused, a call never reaches her browser.
+    const rungBefore = await laura.count();
+    const again = await mario.call('05');
+    await sessionState(mario, again, 'failed');
+    assert.equal((await mario.info(again)).code, 480);
+    assert.equal(await laura.count(), rungBefore);
+    assert.equal((await users.Laura.api('PATCH', '/v1/me', { presence: 'available' })).status, 200);
+    await until(async () => {
+      const out = await mario.call('05');
+      const x = await until(async () => {
+        const v = await mario.info(out);
+        return (v.state === 'failed' || v.ringing) && v;
+      }, 'an answer to the call', 10000);
+      await mario.hangup(out).catch(() => {});
+      return x.ringing && !x.code;
+    }, 'the call rings again once Laura is available', 15000);
+    assert.ok((await laura.count()) > rungBefore);
+  } finally {
+    await mario.close();
+    await laura.close();
+  }
+});
