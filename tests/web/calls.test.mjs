@@ -3,7 +3,7 @@
 // outside number, the "Perse" tab), and "Chiamate di oggi" (admin).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { stackUp, stackDown, newTenant, prepareAdmin, browser, newPage, axe, uiLogin, applyNow, activeUser, register, freeUdpPort, sipp, until } from './lib.mjs';
+import { stackUp, stackDown, browser, newPage, axe, uiLogin, applyNow, register, freeUdpPort, sipp, until, company } from './lib.mjs';
 
 let env, b;
 before(async () => {
@@ -21,12 +21,7 @@ function answer(port) {
 }
 
 test('calls: recent calls of both people, missed in red, and today', async () => {
-  const t = await prepareAdmin(await newTenant(env));
-  for (const [name, username, extension] of [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']])
-    assert.equal((await t.api('POST', '/v1/users', { name, username, extension, email: `${username.toLowerCase()}@${t.domain}` })).status, 201);
-  await applyNow(t);
-  const mario = await activeUser(t, 'Mario');
-  const laura = await activeUser(t, 'Laura');
+  const { t, users: { Mario: mario, Laura: laura } } = await company(env, [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']]);
   const lauraId = (await t.api('GET', '/v1/users')).json.users.find((u) => u.username === 'Laura').id;
   assert.equal((await t.api('PUT', '/v1/ringing', { mode: 'sequential', rings: 3, members: [{ type: 'user', id: lauraId }] })).status, 200);
   await applyNow(t);

@@ -11,7 +11,7 @@
 // docs/edge.md, "Media per leg".
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { stackUp, stackDown, newTenant, prepareAdmin, browser, newPage, uiLogin, applyNow, activeUser, toneWav, axe, until, register, freeUdpPort, sipp } from './lib.mjs';
+import { stackUp, stackDown, browser, newPage, uiLogin, toneWav, axe, until, register, freeUdpPort, sipp, company } from './lib.mjs';
 import { baresip } from './webrtc.mjs';
 
 let env, bA, bB;
@@ -40,12 +40,7 @@ async function hearing(page, who) {
 }
 
 test('call: browser to browser by extension, audio both ways, mute, hold, DTMF, hang up', async () => {
-  const t = await prepareAdmin(await newTenant(env));
-  for (const [name, username, extension] of [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']])
-    assert.equal((await t.api('POST', '/v1/users', { name, username, extension, email: `${username.toLowerCase()}@${t.domain}` })).status, 201);
-  await applyNow(t);
-  const mario = await activeUser(t, 'Mario');
-  const laura = await activeUser(t, 'Laura');
+  const { users: { Mario: mario, Laura: laura } } = await company(env, [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']]);
 
   const a = await newPage(bA, env);
   const b = await newPage(bB, env);
@@ -112,12 +107,7 @@ test('call: browser to browser by extension, audio both ways, mute, hold, DTMF, 
 });
 
 test('call: a desk phone (SIPp) calls the browser, which answers; the phone hangs up', async () => {
-  const t = await prepareAdmin(await newTenant(env));
-  for (const [name, username, extension] of [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']])
-    assert.equal((await t.api('POST', '/v1/users', { name, username, extension, email: `${username.toLowerCase()}@${t.domain}` })).status, 201);
-  await applyNow(t);
-  const mario = await activeUser(t, 'Mario');
-  const laura = await activeUser(t, 'Laura');
+  const { users: { Mario: mario, Laura: laura } } = await company(env, [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']]);
   const b = await newPage(bB, env);
   await uiLogin(b, laura);
   await b.locator('.phone-status[data-phone-state="registered"]').waitFor({ timeout: 15000 });
@@ -139,13 +129,7 @@ test('call: a desk phone (SIPp) calls the browser, which answers; the phone hang
 });
 
 test('call: a second call while the browser is in a call is busy for its caller; the first goes on', async () => {
-  const t = await prepareAdmin(await newTenant(env));
-  for (const [name, username, extension] of [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05'], ['Sara Bianchi', 'Sara', '07']])
-    assert.equal((await t.api('POST', '/v1/users', { name, username, extension, email: `${username.toLowerCase()}@${t.domain}` })).status, 201);
-  await applyNow(t);
-  const mario = await activeUser(t, 'Mario');
-  const laura = await activeUser(t, 'Laura');
-  const sara = await activeUser(t, 'Sara');
+  const { users: { Mario: mario, Laura: laura, Sara: sara } } = await company(env, [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05'], ['Sara Bianchi', 'Sara', '07']]);
   const a = await newPage(bA, env);
   const b = await newPage(bB, env);
   await uiLogin(a, mario, '/tastiera');
@@ -174,12 +158,7 @@ test('call: a second call while the browser is in a call is busy for its caller;
 });
 
 test('call: the app calls a desk phone (baresip) and its keypad tones arrive as RFC 4733 events', async () => {
-  const t = await prepareAdmin(await newTenant(env));
-  for (const [name, username, extension] of [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']])
-    assert.equal((await t.api('POST', '/v1/users', { name, username, extension, email: `${username.toLowerCase()}@${t.domain}` })).status, 201);
-  await applyNow(t);
-  const mario = await activeUser(t, 'Mario');
-  const laura = await activeUser(t, 'Laura');
+  const { users: { Mario: mario, Laura: laura } } = await company(env, [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']]);
   const desk = await baresip(env, { sip: laura.sip, answer: true, seconds: 30 });
   try {
     await until(async () => ((await laura.api('GET', '/v1/me/devices')).json.devices || []).some((d) => d.bindings.length > 0), "Laura's desk phone registered");

@@ -7,7 +7,7 @@
 // phone-audio.test.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { stackUp, stackDown, newTenant, prepareAdmin, browser, newPage, uiLogin, applyNow, activeUser, toneWav, axe, sipp, until, udpBound } from './lib.mjs';
+import { stackUp, stackDown, browser, newPage, uiLogin, toneWav, axe, sipp, until, udpBound, company } from './lib.mjs';
 
 let env, bA, bB, bDeny;
 before(async () => {
@@ -25,17 +25,11 @@ after(async () => {
 
 // A company with Mario (01) and Laura (05); the company number rings
 // Laura.
-async function company() {
-  const t = await prepareAdmin(await newTenant(env));
-  for (const [name, username, extension] of [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']])
-    assert.equal((await t.api('POST', '/v1/users', { name, username, extension, email: `${username.toLowerCase()}@${t.domain}` })).status, 201);
-  await applyNow(t);
-  const mario = await activeUser(t, 'Mario');
-  const laura = await activeUser(t, 'Laura');
-  const lauraId = (await t.api('GET', '/v1/users')).json.users.find((u) => u.username === 'Laura').id;
-  assert.equal((await t.api('PUT', '/v1/ringing', { mode: 'sequential', rings: 3, members: [{ type: 'user', id: lauraId }] })).status, 200);
-  await applyNow(t);
-  return { t, mario, laura };
+async function lauraRings() {
+  const { t, users } = await company(env, [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']], async (t, ids) => {
+    assert.equal((await t.api('PUT', '/v1/ringing', { mode: 'sequential', rings: 3, members: [{ type: 'user', id: ids.Laura }] })).status, 200);
+  });
+  return { t, mario: users.Mario, laura: users.Laura };
 }
 
 async function phoneOn(page) {
@@ -43,7 +37,7 @@ async function phoneOn(page) {
 }
 
 test('call: from the company number the screen shows "telefono virtuale" above the number; declined, the caller gets busy', async () => {
-  const { t, laura } = await company();
+  const { t, laura } = await lauraRings();
   const b = await newPage(bB, env);
   await uiLogin(b, laura);
   await phoneOn(b);
@@ -71,7 +65,7 @@ test('call: from the company number the screen shows "telefono virtuale" above t
 });
 
 test('call: from the directory to a colleague, who sees "01 Mario" and declines: the caller sees busy', async () => {
-  const { mario, laura } = await company();
+  const { mario, laura } = await lauraRings();
   const a = await newPage(bA, env);
   const b = await newPage(bB, env);
   await uiLogin(a, mario, '/rubrica');
@@ -116,7 +110,7 @@ async function outside(fn) {
 }
 
 test('call: from a contact, a recent call and the keypad, to the right number', async () => {
-  const { mario } = await company();
+  const { mario } = await lauraRings();
   assert.equal((await mario.api('POST', '/v1/me/contacts', { name: 'Giulia Neri', numbers: [{ label: 'mobile', number: '+39 335 123 4567' }, { label: 'work', number: '06 1234 5678' }] })).status, 201);
   const a = await newPage(bA, env);
   await uiLogin(a, mario, '/contatti');
@@ -178,7 +172,7 @@ test('call: from a contact, a recent call and the keypad, to the right number', 
 });
 
 test('call: a microphone the browser refuses is said, with what to do, on answering and on dialling', async () => {
-  const { mario, laura } = await company();
+  const { mario, laura } = await lauraRings();
   const a = await newPage(bA, env);
   const b = await newPage(bDeny, env);
   await uiLogin(a, mario, '/tastiera');
@@ -217,7 +211,7 @@ test('call: a microphone the browser refuses is said, with what to do, on answer
 });
 
 test('call: in English, the keypad, the ringing screen and a failure in words', async () => {
-  const { mario, laura } = await company();
+  const { mario, laura } = await lauraRings();
   const a = await newPage(bA, env);
   const b = await newPage(bB, env);
   // Both choose English in Impostazioni.

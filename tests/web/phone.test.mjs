@@ -4,7 +4,7 @@
 // logout. docs/app.md, "The phone"; docs/edge.md, "SIP over WebSocket".
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { client, stackUp, stackDown, newTenant, prepareAdmin, browser, newPage, uiLogin, applyNow, activeUser, register, freeUdpPort, sipp, until } from './lib.mjs';
+import { client, stackUp, stackDown, browser, newPage, uiLogin, register, freeUdpPort, sipp, until, company } from './lib.mjs';
 
 let env, b;
 before(async () => {
@@ -24,12 +24,7 @@ async function webBindings(u) {
 }
 
 test('phone: registers over ws after login, rings on a call, unregisters on logout', async () => {
-  const t = await prepareAdmin(await newTenant(env));
-  for (const [name, username, extension] of [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']])
-    assert.equal((await t.api('POST', '/v1/users', { name, username, extension, email: `${username.toLowerCase()}@${t.domain}` })).status, 201);
-  await applyNow(t);
-  const mario = await activeUser(t, 'Mario');
-  const laura = await activeUser(t, 'Laura');
+  const { users: { Mario: mario, Laura: laura } } = await company(env, [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']]);
 
   // 1. Laura logs in: the app registers by itself and says so.
   const page = await newPage(b, env);
