@@ -3,6 +3,7 @@
 // <screen>-<phone|desktop>.png. Run by scripts/web.sh screens.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
 import { phoneScreens } from './screens-phone.mjs';
 import { stackUp, stackDown, newTenant, prepareAdmin, browser, newPage, uiLogin, box, PHONE, DESKTOP, applyNow, activeUser, register, freeUdpPort, sipp, until } from './lib.mjs';
 
@@ -157,6 +158,10 @@ try {
     await page.getByRole('button', { name: 'Prova', exact: true }).click();
     await page.getByRole('heading', { name: 'Cosa succede alla chiamata' }).waitFor();
     await shot(page, 'simulate', kind);
+    // Calls from the trunk ring only while the company is open: the
+    // closed message's hours would refuse them in the evening.
+    assert.equal((await t.api('PUT', '/v1/messages/closed', { enabled: false, template_id: 'closed_hours' })).status, 200);
+    await applyNow(t);
     // A call answered and one missed, for the lists; contacts.
     await laura.api('POST', '/v1/me/contacts', { name: 'Giulia Neri', numbers: [{ label: 'mobile', number: '+39 335 123 4567' }, { label: 'work', number: '06 1234 5678' }], company: 'Neri Srl' });
     await laura.api('POST', '/v1/me/contacts', { name: 'Paolo Bruni', numbers: [{ label: 'home', number: '02 9876 5432' }] });
@@ -177,7 +182,7 @@ try {
     // Laura's own screens.
     page = await newPage(b, env, { viewport });
     await uiLogin(page, laura, '/recenti');
-    await page.getByText('Giulia Neri').waitFor();
+    await page.getByText('Giulia Neri', { exact: true }).first().waitFor();
     await shot(page, 'recents', kind);
     await page.goto('/contatti');
     await page.getByText('Paolo Bruni').waitFor();
