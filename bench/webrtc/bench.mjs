@@ -17,12 +17,11 @@
 // goes: before its INVITE leaves (microphone, offer, ICE gathering, all
 // in the browser) and from there to the 180 (the edge, the router,
 // rtpengine, the callee's browser). Never fails on timing.
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { stackUp, stackDown, company, register, freeUdpPort, until, browser, toneWav } from '../../tests/web/lib.mjs';
+import { stackUp, stackDown, company, register, freeUdpPort, until, browser, toneWav, scratch } from '../../tests/web/lib.mjs';
 import { webPhone } from '../../tests/web/webrtc.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -73,10 +72,10 @@ async function browsers(env, b, c) {
 async function phones(env, c) {
   const lport = await freeUdpPort();
   await register(env, c.laura, lport);
-  const uas = spawn('sipp', ['-sf', join(HERE, '..', '..', 'tests', 'sipp', 'uas_ring.xml'), '-i', '127.0.0.1', '-p', String(lport), '-m', String(N + 3), '-nostdin', '-timeout', '300s', `127.0.0.1:${env.OV_SIP_PORT}`], { cwd: mkdtempSync(join(tmpdir(), 'ov-sipp-')), stdio: 'ignore' });
+  const uas = spawn('sipp', ['-sf', join(HERE, '..', '..', 'tests', 'sipp', 'uas_ring.xml'), '-i', '127.0.0.1', '-p', String(lport), '-m', String(N + 3), '-nostdin', '-timeout', '300s', `127.0.0.1:${env.OV_SIP_PORT}`], { cwd: scratch('sipp'), stdio: 'ignore' });
   const mport = await freeUdpPort();
   await register(env, c.mario, mport);
-  const work = mkdtempSync(join(tmpdir(), 'ov-bench-rtt-'));
+  const work = scratch('bench-rtt');
   const scen = join(work, 'ring_uac.xml');
   writeFileSync(scen, readFileSync(join(HERE, 'ring_uac.xml')));
   const s = c.mario.sip;

@@ -19,10 +19,9 @@
 //
 // Prints both rows and the ratio on/off; never fails on timing.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, stackUp, stackDown, company, register, freeUdpPort, until, browser, toneWav } from '../../tests/web/lib.mjs';
+import { ROOT, stackUp, stackDown, company, register, freeUdpPort, until, browser, toneWav, scratch } from '../../tests/web/lib.mjs';
 import { webPhone } from '../../tests/web/webrtc.mjs';
 
 const K = Number(process.argv[2] || 6);
@@ -100,7 +99,7 @@ try {
   // Laura's desk phone: answers everything, echoes the audio back.
   const lport = await freeUdpPort();
   await register(env, c.users.Laura, lport);
-  echo = spawn('sipp', ['-sf', join(ROOT, 'tests', 'sipp', 'uas.xml'), '-i', '127.0.0.1', '-p', String(lport), '-rtp_echo', '-mp', String(await freeUdpPort()), '-nostdin', '-timeout', '600s', `127.0.0.1:${env.OV_SIP_PORT}`], { cwd: mkdtempSync(join(tmpdir(), 'ov-sipp-')), stdio: 'ignore' });
+  echo = spawn('sipp', ['-sf', join(ROOT, 'tests', 'sipp', 'uas.xml'), '-i', '127.0.0.1', '-p', String(lport), '-rtp_echo', '-mp', String(await freeUdpPort()), '-nostdin', '-timeout', '600s', `127.0.0.1:${env.OV_SIP_PORT}`], { cwd: scratch('sipp'), stdio: 'ignore' });
   const off = await run(env, b, c, 'off');
   stack(env, 'stop', 'kamailio');
   stack(env, 'start', 'kamailio', { OV_RTPENGINE_FLAGS_RTP: 'codec-transcode-PCMA' });

@@ -24,6 +24,21 @@ BIN = os.path.join(ROOT, "build", "bin")
 STACK = os.path.join(ROOT, "scripts", "stack.sh")
 SERVICES = ["router", "registrar", "ivr", "admin", "notify"]
 
+# Everything the tests write to a temporary place (stacks' run
+# directories, SIPp scenario copies and traces, baresip's folders, WAVs)
+# goes under one folder of this run, removed when the run ends
+# (OV_KEEP_RUN=1 keeps it, to read the logs).
+SCRATCH = tempfile.mkdtemp(prefix="ov-pytest-")
+os.chmod(SCRATCH, 0o755)  # PostgreSQL runs as its own user below it
+tempfile.tempdir = SCRATCH
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("OV_KEEP_RUN") != "1":
+        shutil.rmtree(SCRATCH, ignore_errors=True)
+    else:
+        print(f"\nkept: {SCRATCH}")
+
 
 def port_free(port, kind=socket.SOCK_STREAM):
     s = socket.socket(socket.AF_INET, kind)

@@ -54,6 +54,21 @@ export async function freeBase() {
   throw new Error('no free port base');
 }
 
+// Every temporary folder a test file makes (SIPp copies and traces,
+// tones, baresip's folders, what a phone heard) lives under one folder
+// of this process, removed when it exits (OV_KEEP_RUN=1 keeps it).
+let scratchRoot = null;
+export function scratch(prefix) {
+  if (!scratchRoot) {
+    const root = mkdtempSync(join(tmpdir(), 'ov-webtest-'));
+    scratchRoot = root;
+    process.on('exit', () => {
+      if (process.env.OV_KEEP_RUN !== '1') rmSync(root, { recursive: true, force: true });
+    });
+  }
+  return mkdtempSync(join(scratchRoot, prefix + '-'));
+}
+
 let own = null;
 export async function stackUp() {
   if (process.env.OV_WEB_STACK_ENV) return readEnv(process.env.OV_WEB_STACK_ENV);
@@ -218,7 +233,7 @@ export function toneWav(hz, seconds = 20, { rate = 48000, amp = 16000 } = {}) {
   buf.write('data', 36);
   buf.writeUInt32LE(n * 2, 40);
   for (let i = 0; i < n; i++) buf.writeInt16LE(Math.round(amp * Math.sin((2 * Math.PI * hz * i) / rate)), 44 + i * 2);
-  const file = join(mkdtempSync(join(tmpdir(), 'ov-tone-')), `tone-${hz}.wav`);
+  const file = join(scratch('tone'), `tone-${hz}.wav`);
   writeFileSync(file, buf);
   return file;
 }
@@ -315,12 +330,12 @@ export async function company(env, people, settings) {
 export function sipp(env, scenario, args, { port, limit = '10s', expect } = {}) {
   let path = isAbsolute(scenario) ? scenario : join(ROOT, 'tests', 'sipp', scenario);
   if (expect !== undefined) {
-    const copy = join(mkdtempSync(join(tmpdir(), 'ov-sipp-')), scenario);
+    const copy = join(scratch('sipp'), scenario);
     writeFileSync(copy, readFileSync(path, 'utf8').replaceAll('[expect]', String(expect)));
     path = copy;
   }
   const argv = ['-sf', path, '-i', '127.0.0.1', '-p', String(port), '-m', '1', '-nostdin', '-timeout', limit, '-timeout_error', ...args, `127.0.0.1:${env.OV_SIP_PORT}`];
-  const cwd = mkdtempSync(join(tmpdir(), 'ov-sipp-'));
+  const cwd = scratch('sipp');
   const p = spawn('sipp', argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   p.stdout.on('data', (d) => (out += d));

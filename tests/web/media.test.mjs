@@ -6,11 +6,10 @@
 // received).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import dgram from 'node:dgram';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, stackUp, stackDown, company, until, register, freeUdpPort, sipp, browser, toneWav } from './lib.mjs';
+import { ROOT, stackUp, stackDown, company, until, register, freeUdpPort, sipp, browser, toneWav, scratch } from './lib.mjs';
 import { webPhone, sessionState, hearing, baresip, wavSoundMs } from './webrtc.mjs';
 
 let env, b;
@@ -74,7 +73,7 @@ async function bindings(u) {
 test('browser calls a desk phone (baresip) and a desk phone calls the browser: audio both ways', async () => {
   const { users } = await company(env, [['Mario Rossi', 'Mario', '01'], ['Laura Verdi', 'Laura', '05']]);
   const mario = await webPhone(b, env, users.Mario);
-  const heard = mkdtempSync(join(tmpdir(), 'ov-heard-'));
+  const heard = scratch('heard');
   const laura = await baresip(env, { sip: users.Laura.sip, answer: true, seconds: 12, heard });
   try {
     await until(async () => (await bindings(users.Laura)) > 0, 'baresip registered');
@@ -94,7 +93,7 @@ test('browser calls a desk phone (baresip) and a desk phone calls the browser: a
   }
 
   // The other way: Laura's desk phone calls Mario's browser.
-  const heard2 = mkdtempSync(join(tmpdir(), 'ov-heard-'));
+  const heard2 = scratch('heard');
   const mario2 = await webPhone(b, env, users.Mario);
   const caller = await baresip(env, { sip: users.Laura.sip, seconds: 10, heard: heard2, commands: ['/dial 01'] });
   try {
@@ -124,7 +123,7 @@ test('the company number from the carrier: welcome heard by the caller, the brow
   const welcome = (await t.api('GET', '/v1/messages/welcome/preview')).json.duration_ms;
   assert.ok(welcome > 500, String(welcome));
   const laura = await webPhone(b, env, users.Laura);
-  const heard = mkdtempSync(join(tmpdir(), 'ov-heard-'));
+  const heard = scratch('heard');
   const seconds = Math.ceil(welcome / 1000) + 10;
   const trunk = await baresip(env, { trunk: Number(env.OV_TRUNK_IN_PORT), caller: '3331234567', seconds, heard, commands: [`/dial sip:${t.number}@127.0.0.1:${env.OV_SIP_PORT}`] });
   try {
@@ -170,7 +169,7 @@ test('a person with a browser and a desk phone: both ring; either answers with a
     desk.proc.kill();
   }
   // 2. The desk phone answers by itself; the browser's ring stops.
-  const heard = mkdtempSync(join(tmpdir(), 'ov-heard-'));
+  const heard = scratch('heard');
   desk = await baresip(env, { sip: users.Laura.sip, answer: true, seconds: 12, heard });
   try {
     await until(async () => (await bindings(users.Laura)) === 2, 'desk phone registered again');
@@ -235,7 +234,7 @@ test('keys pressed in a browser call reach the other side as RFC 4733 events (fo
   });
   const rtpPort = await freeUdpPort();
   await new Promise((r) => rtp.bind(rtpPort, '127.0.0.1', r));
-  const dir = mkdtempSync(join(tmpdir(), 'ov-sipp-'));
+  const dir = scratch('sipp');
   const scen = join(dir, 'uas_dtmf.xml');
   writeFileSync(scen, readFileSync(join(ROOT, 'tests', 'sipp', 'uas.xml'), 'utf8')
     .replace('m=audio [media_port] RTP/AVP 8', `m=audio ${rtpPort} RTP/AVP 8 126`)

@@ -7,10 +7,9 @@
 // are tested on top of the same path by phone*.test.mjs.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, freeUdpPort, toneWav } from './lib.mjs';
+import { ROOT, freeUdpPort, toneWav, scratch } from './lib.mjs';
 
 const requireWeb = createRequire(join(ROOT, 'web', 'package.json'));
 
@@ -242,7 +241,7 @@ export async function hearing(phone, i, what, timeout = 10000) {
 // receives (sndfile: one *-dec.wav per stream, in time order: early
 // media, then the call). done resolves with its output on exit.
 export async function baresip(env, { sip, trunk, caller = 'carrier', answer = false, commands = [], seconds = 12, heard } = {}) {
-  const d = mkdtempSync(join(tmpdir(), 'ov-baresip-'));
+  const d = scratch('baresip');
   const port = trunk || (await freeUdpPort());
   const tone = toneWav(440, seconds + 30, { rate: 8000, amp: 4000 });
   writeFileSync(join(d, 'config'), [
