@@ -514,11 +514,15 @@ run)
 		echo "stack: a stack already runs in $RUN (scripts/stack.sh down)" >&2
 		exit 1
 	fi
-	# Whatever ends this (Ctrl-C, SIGTERM, a failure), the stack stops.
-	# Stopping must not depend on the terminal: output may be gone (a
-	# closed pipe), so ignore SIGPIPE and stop first.
-	trap 'trap - EXIT; trap "" PIPE INT; down; echo "stack: stopped" >&2' EXIT
-	trap 'exit 0' INT TERM
+	# Whatever ends this (Ctrl-C, SIGTERM, a closed terminal, a failure),
+	# the stack stops. Once stopping, further signals are ignored: GNU
+	# make sends its recipe a second SIGTERM after the process group's,
+	# a supervisor may repeat itself, and an 'exit' run from the trap
+	# in the middle of down() would leave the rest running (their own
+	# sessions, so nothing else stops them). Output may be gone (a
+	# closed pipe): SIGPIPE is ignored too.
+	trap 'trap - EXIT; trap "" PIPE INT TERM HUP; down; echo "stack: stopped" >&2' EXIT
+	trap 'exit 0' INT TERM HUP
 	up
 	demo
 	summary
