@@ -55,7 +55,25 @@ if [ "$(id -u)" -ne 0 ]; then
 	SUDO=sudo
 fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
+# Another install may be running (unattended upgrades, a second
+# terminal): wait for the package manager's locks instead of failing.
+# apt-get install waits by itself (DPkg::Lock::Timeout); apt-get update
+# does not, so it is retried while the lists lock is held.
+LOCK_WAIT_S=${OV_APT_LOCK_WAIT_S:-600}
+apt_update() {
+	local waited=0 out
+	while ! out=$($SUDO apt-get update -qq 2>&1); do
+		if ! grep -q 'Could not get lock' <<<"$out" || [ "$waited" -ge "$LOCK_WAIT_S" ]; then
+			echo "$out" >&2
+			return 1
+		fi
+		[ "$waited" -eq 0 ] && echo "deps: waiting for another package install to end" >&2
+		sleep 5
+		waited=$((waited + 5))
+	done
+	[ -z "$out" ] || echo "$out" >&2
+}
+apt_update
 # Package scripts must not start system-wide daemons we do not use.
 policy=/usr/sbin/policy-rc.d
 if [ ! -e "$policy" ]; then
@@ -63,4 +81,5 @@ if [ ! -e "$policy" ]; then
 	$SUDO chmod +x "$policy"
 	trap '$SUDO rm -f "$policy"' EXIT
 fi
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+$SUDO apt-get install -y -qq --no-install-recommends \
+	-o DPkg::Lock::Timeout="$LOCK_WAIT_S" "${missing[@]}" >&2
