@@ -11,6 +11,8 @@ PACKAGES=(
 	libnng-dev libpq-dev libmicrohttpd-dev libsodium-dev libjansson-dev
 	libcurl4-openssl-dev libglib2.0-dev
 	liblua5.1-0-dev lua5.1
+	# JSON in the edge's Lua (log lines, JSON-RPC commands)
+	lua-cjson
 	libespeak-ng-dev espeak-ng-data
 	libcmocka-dev clang-format
 	# run: the real components of the stack

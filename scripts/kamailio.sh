@@ -10,6 +10,9 @@
 #   OV_SIP_WSS_PORT     TCP port for SIP over secure WebSocket, wss; needs
 #                       OV_TLS_CERT and OV_TLS_KEY (default: none)
 #   OV_TLS_CERT, OV_TLS_KEY  PEM certificate (chain) and private key for wss
+#   OV_HTTP_PORT        TCP port of the edge's HTTP: /metrics (Prometheus),
+#                       /healthz, /readyz (default: none)
+#   OV_HTTP_ADDR        its address (default OV_SIP_ADDR)
 #   OV_ROUTER_URL       router bus URLs, comma-separated (required)
 #   OV_REGISTRAR_URL    registrar bus URLs, comma-separated (required)
 #   OV_RTPENGINE        rtpengine's ng sockets, udp:HOST:PORT, separated
@@ -22,7 +25,7 @@
 #                       history (default: none; no history is kept)
 #   OV_IVR_URL          IVR bus URLs, comma-separated: it plays the voice
 #                       messages (default: none; messages are skipped)
-#   OV_TRUNK_SOURCES    the carrier's addresses, "ip" or "ip:port",
+#   OV_TRUNK_SOURCES    the carrier's addresses, "ip", "ip/len" or "ip:port",
 #                       comma-separated: INVITEs from them are calls to
 #                       fixed numbers; from anywhere else, devices that
 #                       must authenticate (default: none)
@@ -69,9 +72,26 @@ RUN=${OV_RUN_DIR:-}
 [ -n "${OV_RTPENGINE:-}" ] || die "OV_RTPENGINE is required"
 [[ $OV_RTPENGINE =~ ^udp6?:[0-9A-Za-z.:-]+:[0-9]{1,5}( udp6?:[0-9A-Za-z.:-]+:[0-9]{1,5})*$ ]] ||
 	die "OV_RTPENGINE=\"$OV_RTPENGINE\" is not udp:HOST:PORT, separated by spaces"
-export OV_TRUNK_SOURCES=${OV_TRUNK_SOURCES:-}
-[[ $OV_TRUNK_SOURCES =~ ^([0-9A-Fa-f.:]+(,[0-9A-Fa-f.:]+)*)?$ ]] ||
-	die "OV_TRUNK_SOURCES=\"$OV_TRUNK_SOURCES\" is not addresses separated by commas"
+# The carrier's addresses become the permissions module's address file
+# (group 1: "1 ADDR MASK PORT", port 0 for any), written below.
+TRUNK_LINES=()
+IFS=, read -r -a trunk <<<"${OV_TRUNK_SOURCES:-}"
+for t in "${trunk[@]}"; do
+	t=${t//[[:space:]]/}
+	[ -n "$t" ] || continue
+	if [[ $t =~ ^([0-9]{1,3}(\.[0-9]{1,3}){3})(/([0-9]{1,2}))?(:([0-9]{1,5}))?$ ]]; then
+		a=${BASH_REMATCH[1]} m=${BASH_REMATCH[4]:-32} p=${BASH_REMATCH[6]:-0} max=32
+	elif [[ $t =~ ^\[([0-9A-Fa-f:]+)\](:([0-9]{1,5}))?$ ]]; then
+		a=${BASH_REMATCH[1]} m=128 p=${BASH_REMATCH[3]:-0} max=128
+	elif [[ $t =~ ^([0-9A-Fa-f:]*:[0-9A-Fa-f:]*)(/([0-9]{1,3}))?$ ]]; then
+		a=${BASH_REMATCH[1]} m=${BASH_REMATCH[3]:-128} p=0 max=128
+	else
+		die "OV_TRUNK_SOURCES: \"$t\" is not IP, IP/LEN, IPv4:PORT or [IPv6]:PORT"
+	fi
+	[ "$m" -le "$max" ] && [ "$p" -le 65535 ] ||
+		die "OV_TRUNK_SOURCES: \"$t\" has a prefix length or port out of range"
+	TRUNK_LINES+=("1 $a $m $p")
+done
 export OV_TRUNK_URI=${OV_TRUNK_URI:-}
 [[ -z $OV_TRUNK_URI || $OV_TRUNK_URI =~ ^sips?:[0-9A-Za-z.:-]+$ ]] ||
 	die "OV_TRUNK_URI=\"$OV_TRUNK_URI\" is not sip:HOST[:PORT]"
@@ -92,6 +112,16 @@ if [ -n "$OV_SIP_WSS_PORT" ]; then
 	done
 	[ -n "$OV_SIP_WS_PORT" ] || WS_ARGS+=(-A OV_WS)
 	WS_ARGS+=(-A "OV_TLS_CERT=\"$OV_TLS_CERT\"" -A "OV_TLS_KEY=\"$OV_TLS_KEY\"")
+fi
+# The edge's HTTP port, like every service's (OV_HTTP_ADDR, OV_HTTP_PORT):
+# /metrics, /healthz, /readyz; SIP is refused there.
+export OV_HTTP_PORT=${OV_HTTP_PORT:-}
+HTTP_ADDR=${OV_HTTP_ADDR:-$ADDR}
+if [ -n "$OV_HTTP_PORT" ]; then
+	check_int OV_HTTP_PORT "$OV_HTTP_PORT" 1 65535
+	[[ $HTTP_ADDR =~ ^[0-9A-Za-z.:-]+$ ]] || die "OV_HTTP_ADDR=\"$HTTP_ADDR\" is not an address"
+	[[ $HTTP_ADDR == *:* ]] && HTTP_ADDR="[$HTTP_ADDR]"
+	WS_ARGS+=(-A OV_HTTP)
 fi
 export OV_BUS_DEADLINE_MS=${OV_BUS_DEADLINE_MS:-200}
 check_int OV_BUS_DEADLINE_MS "$OV_BUS_DEADLINE_MS" 1 60000
@@ -151,6 +181,14 @@ fi
 LISTEN=(-l "udp:$ADDR:$PORT" -l "tcp:$ADDR:$PORT")
 [ -z "$OV_SIP_WS_PORT" ] || LISTEN+=(-l "tcp:$ADDR:$OV_SIP_WS_PORT")
 [ -z "$OV_SIP_WSS_PORT" ] || LISTEN+=(-l "tls:$ADDR:$OV_SIP_WSS_PORT")
+[ -z "$OV_HTTP_PORT" ] || LISTEN+=(-l "tcp:$HTTP_ADDR:$OV_HTTP_PORT")
+
+# Written anew at every start: what OV_TRUNK_SOURCES says now.
+TRUNK_FILE=$DIR/trunk.address
+{
+	echo "# group address mask port (written by kamailio.sh from OV_TRUNK_SOURCES)"
+	[ ${#TRUNK_LINES[@]} -eq 0 ] || printf '%s\n' "${TRUNK_LINES[@]}"
+} >"$TRUNK_FILE"
 
 ulimit -c 0
 cd "$DIR"
@@ -160,4 +198,5 @@ exec "${OV_KAMAILIO:-kamailio}" -DD -E -f "$CFG" \
 	-A "OV_LUA_SCRIPT=\"$LUA\"" \
 	-A "OV_PIKE_DENSITY=$OV_PIKE_DENSITY" -A OV_NO_CORE \
 	"${NAT_DEFS[@]}" \
-	-A "OV_RTPENGINE=\"$OV_RTPENGINE\""
+	-A "OV_RTPENGINE=\"$OV_RTPENGINE\"" \
+	-A "OV_TRUNK_FILE=\"$TRUNK_FILE\""

@@ -51,6 +51,7 @@ TRUNK_OUT=$((BASE + 6))
 # a certificate (tls_cert).
 WS_PORT=$((BASE + 7))
 WSS_PORT=$((BASE + 8))
+EDGE_HTTP=$((BASE + 9))
 TLS_CERT=$RUN/tls/edge.crt
 TLS_KEY=$RUN/tls/edge.key
 RTP_MIN=$((BASE + 100))
@@ -104,6 +105,7 @@ write_env() {
 		echo "OV_SIP_PORT=$SIP_PORT"
 		echo "OV_SIP_URI=sip:127.0.0.1:$SIP_PORT"
 		echo "OV_SIP_WS_URL=ws://127.0.0.1:$WS_PORT"
+		echo "OV_EDGE_HTTP=http://127.0.0.1:$EDGE_HTTP"
 		if [ -s "$TLS_CERT" ]; then
 			echo "OV_SIP_WSS_URL=wss://127.0.0.1:$WSS_PORT"
 			echo "OV_TLS_CERT=$TLS_CERT"
@@ -290,7 +292,7 @@ start_kamailio() {
 			OV_TLS_KEY="$TLS_KEY")
 	fi
 	spawn kamailio env OV_SIP_ADDR=127.0.0.1 OV_SIP_PORT=$SIP_PORT \
-		OV_SIP_WS_PORT=$WS_PORT "${wss[@]}" \
+		OV_SIP_WS_PORT=$WS_PORT "${wss[@]}" OV_HTTP_PORT=$EDGE_HTTP \
 		OV_RUN_DIR="$RUN" OV_ROUTER_URL="$(bus_url router)" \
 		OV_REGISTRAR_URL="$(bus_url registrar)" \
 		OV_IVR_URL="$(bus_url ivr)" \

@@ -20,6 +20,8 @@ if cpath and cpath ~= "" then
 end
 
 local ovbus = require("ovbus")
+-- JSON for log lines and JSON-RPC commands (Debian's lua-cjson).
+local cjson = require("cjson")
 
 -- Our Lua modules sit beside this script.
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
@@ -64,12 +66,10 @@ ovbus.configure {
 	play_deadline_ms = env_int("OV_IVR_DEADLINE_MS", 1000),
 }
 
--- The carrier's trunk: where its INVITEs come from ("ip" or "ip:port",
--- comma-separated), and where calls to outside numbers go.
-local TRUNK_SOURCES = {}
-for src in (os.getenv("OV_TRUNK_SOURCES") or ""):gmatch("[^,%s]+") do
-	TRUNK_SOURCES[src] = true
-end
+-- The carrier's trunk: where its INVITEs come from is group 1 of the
+-- permissions module's address file (kamailio.cfg); where calls to
+-- outside numbers go is OV_TRUNK_URI.
+local TRUNK_GROUP = 1
 local TRUNK_URI = os.getenv("OV_TRUNK_URI") or ""
 if TRUNK_URI ~= "" and not TRUNK_URI:match("^sips?:[%w%.%-:%[%]]+$") then
 	error("OV_TRUNK_URI=\"" .. TRUNK_URI .. "\" is not sip:host[:port]")
@@ -99,6 +99,18 @@ for _, v in ipairs({ "OV_SIP_WS_PORT", "OV_SIP_WSS_PORT" }) do
 	end
 end
 
+-- The edge's HTTP port (kamailio.sh, OV_HTTP_PORT): metrics and health,
+-- never SIP.
+local HTTP_PORT = os.getenv("OV_HTTP_PORT") or ""
+
+-- Counters on /metrics (kamailio.cfg declares them): a no-op without
+-- the HTTP port, where xhttp_prom is not loaded.
+local function count(name, label)
+	if HTTP_PORT ~= "" then
+		KSR.xhttp_prom.counter_inc_l1(name, 1, label)
+	end
+end
+
 -- Seconds a caller is told to wait when no plan can be had.
 local RETRY_AFTER = 5
 -- Methods we answer outside a dialog (the Allow header of a 405).
@@ -112,14 +124,10 @@ local KNOWN = {
 ---------------------------------------------------------------------
 -- helpers
 
--- A JSON string literal, for log lines that tools can parse.
+-- A JSON string literal (lua-cjson escapes quotes, backslashes and
+-- control characters), for log lines that tools can parse.
 local function js(s)
-	s = tostring(s == nil and "" or s)
-	return '"' .. s:gsub('[%c"\\]', function(c)
-		if c == '"' then return '\\"' end
-		if c == "\\" then return "\\\\" end
-		return string.format("\\u%04x", c:byte())
-	end) .. '"'
+	return cjson.encode(tostring(s == nil and "" or s))
 end
 
 -- One log line: Kamailio's prefix, then a JSON object with an event
@@ -301,9 +309,10 @@ local function early_media()
 	local hdrs = "Contact: <sip:" .. pv("$Ri") .. ":" .. pv("$Rp") ..
 		">\r\nContent-Type: application/sdp\r\n"
 	local tid = pv("$T(id_index)") .. ":" .. pv("$T(id_label)")
-	local cmd = '{"jsonrpc":"2.0","method":"tm.reply","params":[183,' ..
-		'"Session Progress",' .. js(tid) .. "," .. js(pv("$ltt(t)")) ..
-		"," .. js(hdrs) .. "," .. js(sdp) .. '],"id":1}'
+	local cmd = cjson.encode({
+		jsonrpc = "2.0", method = "tm.reply", id = 1,
+		params = { 183, "Session Progress", tid, pv("$ltt(t)"), hdrs, sdp },
+	})
 	if KSR.jsonrpcs.execx(cmd) < 0 then
 		log("warn", "edge.early_media_failed", "call_id", pv("$ci"))
 		return nil
@@ -439,9 +448,10 @@ function STEPS.external(step, plan)
 	KSR.pv.sets("$ru", "sip:" .. step.number .. "@" .. TRUNK_HOST)
 	KSR.pv.unset("$du")
 	if step.diversion and step.diversion ~= "" then
-		-- RFC 5806: who forwarded (the fixed number) and why.
-		KSR.hdr.append("Diversion: <sip:" .. plan.caller_id .. "@" ..
-			TRUNK_HOST .. ">;reason=" .. step.diversion .. "\r\n")
+		-- RFC 5806: who forwarded (the fixed number) and why; the
+		-- diversion module writes the header.
+		KSR.diversion.add_diversion_uri(step.diversion,
+			"sip:" .. plan.caller_id .. "@" .. TRUNK_HOST)
 	end
 	KSR.tm.t_set_fr(120000, 30000)
 	history.branches({ "" })
@@ -790,6 +800,12 @@ local function register_save(realm, cred)
 	}
 end
 
+-- The answer to a REGISTER whose save was tried, counted by code.
+local function register_reply(code, ...)
+	count("registers_total", string.format("%d", code))
+	reply(code, ...)
+end
+
 local function route_register()
 	if BENCH_HA1 ~= "" then
 		return bench_register()
@@ -816,16 +832,16 @@ local function route_register()
 	if not saved then
 		local min = msg and msg:match("min_expires=(%d+)")
 		if min then
-			reply(423, "Interval Too Brief", "Min-Expires: " .. min)
+			register_reply(423, "Interval Too Brief", "Min-Expires: " .. min)
 		elseif err == "invalid_argument" then
 			log("info", "edge.register_bad", "message", msg)
-			reply(400, "Bad Request")
+			register_reply(400, "Bad Request")
 		elseif err == "resource_exhausted" then
-			reply(403, "Too Many Registrations")
+			register_reply(403, "Too Many Registrations")
 		else
 			log("warn", "edge.register_failed", "error", err,
 				"message", msg)
-			reply(503, "Service Unavailable",
+			register_reply(503, "Service Unavailable",
 				"Retry-After: " .. RETRY_AFTER)
 		end
 		return
@@ -836,7 +852,7 @@ local function route_register()
 		hdrs[#hdrs + 1] = "Contact: <" .. b.contact .. ">;expires=" ..
 			string.format("%d", b.expires)
 	end
-	reply(200, "OK", unpack(hdrs))
+	register_reply(200, "OK", unpack(hdrs))
 end
 
 local start_plan
@@ -845,8 +861,7 @@ local start_plan
 -- authenticated device. Ask the router for its plan and run it.
 local function route_invite()
 	local src = pv("$si")
-	local from_trunk = TRUNK_SOURCES[src] or
-		TRUNK_SOURCES[src .. ":" .. pv("$sp")]
+	local from_trunk = KSR.permissions.allow_source_address(TRUNK_GROUP) > 0
 	local cred
 	if not from_trunk then
 		cred = authenticate(pv("$fd"), true)
@@ -872,6 +887,7 @@ local function route_invite()
 		return
 	end
 
+	count("calls_total", from_trunk and "trunk" or "device")
 	if BENCH_URI ~= "" then
 		return start_plan(bench_plan(), "", cred)
 	end
@@ -1072,6 +1088,14 @@ function ksr_request_route()
 		KSR.x.drop()
 	end
 
+	-- SIP on the HTTP port (metrics): refused, whatever it is.
+	if HTTP_PORT ~= "" and tostring(pv("$Rp")) == HTTP_PORT then
+		if not KSR.is_ACK() then
+			KSR.sl.sl_send_reply(403, "Not a SIP port")
+		end
+		KSR.x.exit()
+	end
+
 	-- Malformed: sanity has already replied (never to an ACK).
 	if KSR.sanity.sanity_check(1511, 7) < 0 then
 		log("warn", "edge.malformed", "source_ip", pv("$si"),
@@ -1127,6 +1151,27 @@ function ksr_request_route()
 	KSR.x.exit()
 end
 
+-- The edge's own HTTP port: Prometheus metrics (xhttp_prom), and the
+-- health and readiness a Kubernetes probe asks for. Kamailio is ready
+-- once it takes requests: without a router or registrar it still
+-- answers every call at once (503 with Retry-After), and another
+-- replica would do no better.
+local function http_own()
+	local path = pv("$hu") or ""
+	path = path:gsub("%?.*$", "")
+	if pv("$rm") ~= "GET" then
+		KSR.xhttp.xhttp_reply(405, "Method Not Allowed", "text/plain",
+			"GET only\n")
+	elseif path == "/metrics" then
+		KSR.xhttp_prom.dispatch()
+	elseif path == "/healthz" or path == "/readyz" then
+		KSR.xhttp.xhttp_reply(200, "OK", "text/plain", "ok\n")
+	else
+		KSR.xhttp.xhttp_reply(404, "Not Found", "text/plain",
+			"/metrics, /healthz, /readyz\n")
+	end
+end
+
 -- An HTTP request on a TCP or TLS listener (xhttp's event_callback,
 -- kamailio.cfg): on a ws/wss port, a WebSocket upgrade for SIP
 -- (RFC 7118) becomes a connection whose SIP messages then run
@@ -1135,6 +1180,9 @@ end
 -- the digest of its REGISTER and INVITE.
 function ksr_xhttp_event(evname)
 	local port = tostring(pv("$Rp") or "")
+	if port == HTTP_PORT then
+		return http_own()
+	end
 	if not WS_PORTS[port] then
 		log("warn", "edge.http_refused", "source_ip", pv("$si"),
 			"port", port)

@@ -4,6 +4,7 @@ The stack is the one `make run` starts (scripts/stack.sh), in its own
 OV_RUN_DIR and OV_PORT_BASE, so it never meets a developer's stack or
 another test run's.
 """
+import atexit
 import base64
 import json
 import os
@@ -33,11 +34,16 @@ os.chmod(SCRATCH, 0o755)  # PostgreSQL runs as its own user below it
 tempfile.tempdir = SCRATCH
 
 
-def pytest_sessionfinish(session, exitstatus):
+def _scratch_done():
+    # At exit, after pytest's own clean-up of its tmp_path folders (they
+    # are under SCRATCH too).
     if os.environ.get("OV_KEEP_RUN") != "1":
         shutil.rmtree(SCRATCH, ignore_errors=True)
     else:
-        print(f"\nkept: {SCRATCH}")
+        print(f"kept: {SCRATCH}")
+
+
+atexit.register(_scratch_done)
 
 
 def port_free(port, kind=socket.SOCK_STREAM):
@@ -61,7 +67,7 @@ def free_base(avoid=()):
         if any(abs(base - a) < 1200 for a in avoid):
             continue
         # SIP, PostgreSQL, rtpengine, the SMTP sink, ws, wss, the services' HTTP.
-        fixed = [base, base + 1, base + 2, base + 3, base + 7, base + 8] + \
+        fixed = [base, base + 1, base + 2, base + 3, base + 7, base + 8, base + 9] + \
             [base + 10 + i for i in range(5)]
         if all(port_free(p) and port_free(p, socket.SOCK_DGRAM) for p in fixed):
             return base
@@ -184,7 +190,9 @@ class Stack:
         _, _, text = self.http(svc, "/metrics")
         total = 0.0
         for line in text.splitlines():
-            m = re.match(r"^([a-z_]+)(\{[^}]*\})? (\S+)$", line)
+            # Kamailio's xhttp_prom writes a space before the labels
+            # of its own counters and a timestamp after the value.
+            m = re.match(r"^([a-z_]+) ?(\{[^}]*\})? (\S+)( \d+)?$", line)
             if m and m.group(1) == name and labels in (m.group(2) or ""):
                 total += float(m.group(3))
         return total

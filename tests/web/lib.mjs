@@ -46,7 +46,7 @@ export async function freeBase() {
   for (let i = 0; i < 200; i++) {
     // Below the ephemeral ports (32768-60999), as conftest.py picks one.
     const base = 20000 + 1200 * Math.floor(Math.random() * 10);
-    const ports = [0, 1, 2, 3, 7, 8, 10, 11, 12, 13, 14].map((d) => base + d);
+    const ports = [0, 1, 2, 3, 7, 8, 9, 10, 11, 12, 13, 14].map((d) => base + d);
     let ok = true;
     for (const p of ports) if (!(await free(p, 'tcp')) || !(await free(p, 'udp'))) ok = false;
     if (ok) return base;
