@@ -4,6 +4,8 @@ import subprocess
 import urllib.error
 import urllib.request
 
+import leaks
+
 
 class Response:
     def __init__(self, status, headers, body):
@@ -34,22 +36,33 @@ class Api:
         tok = token if token is not None else self.token
         if tok:
             h["Authorization"] = f"Bearer {tok}"
+            leaks.bearer(tok)
         data = None
         if raw is not None:
             data = raw
         elif body is not None:
             data = json.dumps(body).encode()
             h["Content-Type"] = "application/json"
+            leaks.request(body)
         h.update(headers or {})
         if self.source:
-            return self._call_from(method, path, data, h)
-        req = urllib.request.Request(self.base + path, data=data, headers=h,
-                                     method=method)
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                return Response(r.status, dict(r.headers), r.read())
-        except urllib.error.HTTPError as e:
-            return Response(e.code, dict(e.headers), e.read())
+            r = self._call_from(method, path, data, h)
+        else:
+            req = urllib.request.Request(self.base + path, data=data,
+                                         headers=h, method=method)
+            try:
+                with urllib.request.urlopen(req, timeout=30) as x:
+                    r = Response(x.status, dict(x.headers), x.read())
+            except urllib.error.HTTPError as e:
+                r = Response(e.code, dict(e.headers), e.read())
+        ctype = next((v for k, v in r.headers.items()
+                      if k.lower() == "content-type"), "")
+        if "json" in ctype:
+            try:
+                leaks.response(json.loads(r.body))
+            except ValueError:
+                pass
+        return r
 
     def _call_from(self, method, path, data, headers):
         import http.client

@@ -20,6 +20,8 @@ import urllib.request
 
 import pytest
 
+import leaks
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.path.join(ROOT, "build", "bin")
 STACK = os.path.join(ROOT, "scripts", "stack.sh")
@@ -128,6 +130,10 @@ class Stack:
 
     def down(self):
         self.sh("down", check=False)
+        # Every log line of the stack, checked for every secret the
+        # tests sent or were handed (leaks.py).
+        hits = leaks.scan(self.run_dir)
+        assert not hits, f"secrets in the logs of {self.run_dir}: {hits[:20]}"
 
     def start(self, name, **env):
         self.sh("start", name, **env)
@@ -173,9 +179,12 @@ class Stack:
         return out
 
     def ovctl(self, *args, timeout=60):
-        return subprocess.run([os.path.join(BIN, "ovctl"), "--env",
-                               os.path.join(self.run_dir, "stack.env"), *args],
-                              capture_output=True, text=True, timeout=timeout)
+        r = subprocess.run([os.path.join(BIN, "ovctl"), "--env",
+                            os.path.join(self.run_dir, "stack.env"), *args],
+                           capture_output=True, text=True, timeout=timeout)
+        if args[:2] == ("apikey", "create") and r.returncode == 0:
+            leaks.remember(r.stdout.strip())
+        return r
 
     def http(self, svc, path):
         url = self.env[f"OV_{svc.upper()}_HTTP"] + path
