@@ -1103,6 +1103,18 @@ function ksr_request_route()
 		KSR.x.exit()
 	end
 
+	-- No SIP grammar allows a NUL byte (RFC 3261 25.1), yet Kamailio's
+	-- parser reads past one: refuse the message before anything uses
+	-- a header that a C string would cut short.
+	if (pv("$mb") or ""):find("%z") then
+		log("warn", "edge.malformed", "source_ip", pv("$si"),
+			"method", pv("$rm"), "reason", "nul_byte")
+		if not KSR.is_ACK() then
+			KSR.sl.sl_send_reply(400, "Bad Request (NUL byte)")
+		end
+		KSR.x.exit()
+	end
+
 	if KSR.maxfwd.process_maxfwd(70) < 0 then
 		if not KSR.is_ACK() then
 			KSR.sl.sl_send_reply(483, "Too Many Hops")
