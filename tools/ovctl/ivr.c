@@ -257,9 +257,11 @@ static const struct ovctl_cmd play_cmd = {
 		    "[--rtpengine udp:HOST:PORT]\n"
 		    "         [--count N]",
 	.help = "prompt.play: the IVR has rtpengine play a message of the\n"
-		"tenant into a call, towards the party with the tag.\n"
+		"tenant into a call (--call-id), towards the caller\n"
+		"(--from-tag: the caller's tag).\n"
 		"\n"
-		"  --version N      of that applied version (default latest)\n"
+		"  --version N      as of that applied version (default 0:\n"
+		"                   the newest)\n"
 		"  --rtpengine A    this rtpengine (default the IVR's)\n"
 		"  --count N        N requests one after another; each one's\n"
 		"                   send time (CLOCK_MONOTONIC us) and round\n"

@@ -258,7 +258,8 @@ static const struct ovctl_cmd create_cmd = {
 	.name = "tenant create",
 	.synopsis = "tenant create --name N --number NUM --email E\n"
 		    "                   [--timezone TZ] [--language it|en]",
-	.help = "A new tenant (a company), with its admin's invitation.\n"
+	.help = "A new tenant (a company); its administrator gets the\n"
+		"activation mail.\n"
 		OPERATOR_KEY "\n"
 		"  --name N        the company's name\n"
 		"  --number NUM    its fixed number\n"
