@@ -50,8 +50,7 @@ static int call_run(const struct ovctl_cmd *cmd, const struct ovctl_opts *o,
 	while ((opt = ovctl_getopt(&g)) > 0) {
 		if (opt == 'x')
 			hex = g.arg;
-		else if (opt == 's' &&
-			 !ovctl_uint(g.arg, 1, 256u << 20, &size))
+		else if (opt == 's' && !ovctl_uint(g.arg, 1, 256u << 20, &size))
 			return 2;
 	}
 	if (opt < 0)

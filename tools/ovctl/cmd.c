@@ -129,8 +129,8 @@ int ovctl_getopt(struct ovctl_getopt *g)
 	return 0;
 }
 
-int ovctl_run(const struct ovctl_cmd *cmd, const struct ovctl_opts *o,
-	      int argc, char **argv)
+int ovctl_run(const struct ovctl_cmd *cmd, const struct ovctl_opts *o, int argc,
+	      char **argv)
 {
 	if (!cmd->subs)
 		return cmd->run(cmd, o, argc, argv);

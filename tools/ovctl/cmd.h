@@ -23,13 +23,13 @@ struct ovctl_opts {
  * stderr, with the usage, and the command exits 2.
  */
 struct ovctl_cmd {
-	const char *name;	/* "tenant set" */
-	const char *synopsis;	/* after "ovctl ": arguments, on lines */
-	const char *help;	/* what it does, its options; or NULL */
-	const struct option *opts;	   /* ends with {0}; NULL for none */
-	unsigned min_args, max_args;	   /* positional words */
+	const char *name;	     /* "tenant set" */
+	const char *synopsis;	     /* after "ovctl ": arguments, on lines */
+	const char *help;	     /* what it does, its options; or NULL */
+	const struct option *opts;   /* ends with {0}; NULL for none */
+	unsigned min_args, max_args; /* positional words */
 	int (*run)(const struct ovctl_cmd *cmd, const struct ovctl_opts *o,
-		   int argc, char **argv); /* argv[0] is the last name word */
+		   int argc, char **argv);   /* argv[0] is the last name word */
 	const struct ovctl_cmd *const *subs; /* a group's; NULL-terminated */
 };
 
@@ -41,11 +41,11 @@ struct ovctl_getopt {
 	const struct ovctl_cmd *cmd;
 	int argc;
 	char **argv;
-	const char *arg;		     /* the value of the option read */
-	const char *args[OVCTL_MAX_ARGS];    /* positional words, in order */
+	const char *arg;		  /* the value of the option read */
+	const char *args[OVCTL_MAX_ARGS]; /* positional words, in order */
 	unsigned n_args;
-	int rc;				     /* exit code once it returned -1 */
-	char prog[64];			     /* "ovctl tenant set" */
+	int rc;	       /* exit code once it returned -1 */
+	char prog[64]; /* "ovctl tenant set" */
 	struct option longs[OVCTL_MAX_OPTS + 2];
 };
 
@@ -63,8 +63,8 @@ void ovctl_usage(const struct ovctl_cmd *cmd, FILE *f, bool help);
 int ovctl_usage_error(const struct ovctl_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Runs a command or a group's sub; argv[0] is the command's word. */
-int ovctl_run(const struct ovctl_cmd *cmd, const struct ovctl_opts *o,
-	      int argc, char **argv);
+int ovctl_run(const struct ovctl_cmd *cmd, const struct ovctl_opts *o, int argc,
+	      char **argv);
 
 /* Checked unsigned parsing with a message naming the bad value. */
 bool ovctl_uint(const char *s, unsigned lo, unsigned hi, unsigned *out);
@@ -84,9 +84,8 @@ bool ovctl_call_method(const struct ovctl_opts *o, const char *service,
  * peer went away with requests pending (nng issue #648). */
 void ovctl_client_done(struct ov_bus_client *c);
 
-extern const struct ovctl_cmd ovctl_ping_cmd, ovctl_call_cmd,
-	ovctl_apikey_cmd, ovctl_tenant_cmd, ovctl_watch_cmd,
-	ovctl_snapshot_cmd, ovctl_mail_cmd, ovctl_registrar_cmd,
-	ovctl_simulate_cmd, ovctl_ivr_cmd;
+extern const struct ovctl_cmd ovctl_ping_cmd, ovctl_call_cmd, ovctl_apikey_cmd,
+	ovctl_tenant_cmd, ovctl_watch_cmd, ovctl_snapshot_cmd, ovctl_mail_cmd,
+	ovctl_registrar_cmd, ovctl_simulate_cmd, ovctl_ivr_cmd;
 
 #endif

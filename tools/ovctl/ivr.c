@@ -168,8 +168,9 @@ static int render(const struct ovctl_cmd *cmd, const struct ovctl_opts *o,
 			if (!eq || k == MAX_VALUES ||
 			    (size_t)(eq - v) >= sizeof(keys[k]))
 				return ovctl_usage_error(
-					cmd, "--value \"%s\" is no KEY=VALUE "
-					     "(keys up to 31 bytes, %d values)",
+					cmd,
+					"--value \"%s\" is no KEY=VALUE "
+					"(keys up to 31 bytes, %d values)",
 					v, MAX_VALUES);
 			snprintf(keys[k], sizeof(keys[k]), "%.*s",
 				 (int)(eq - v), v);
@@ -301,6 +302,5 @@ static const struct ovctl_cmd render_cmd = {
 const struct ovctl_cmd ovctl_ivr_cmd = {
 	.name = "ivr",
 	.help = "The IVR's bus methods by hand.\n",
-	.subs = (const struct ovctl_cmd *const[]){&play_cmd, &render_cmd,
-						  NULL},
+	.subs = (const struct ovctl_cmd *const[]){&play_cmd, &render_cmd, NULL},
 };

@@ -155,7 +155,8 @@ static const struct ovctl_cmd list_cmd = {
 		"  --tenant ID        the tenant (required)\n"
 		"  --state S          only the mails in state S\n"
 		"  --limit N          at most N (1-500)\n"
-		"  --before MAIL_ID   only older than MAIL_ID (the next page)\n",
+		"  --before MAIL_ID   only those older than MAIL_ID (the\n"
+		"                     next page)\n",
 	.opts = list_opts,
 	.run = list,
 };
@@ -181,6 +182,5 @@ static const struct ovctl_cmd resend_cmd = {
 const struct ovctl_cmd ovctl_mail_cmd = {
 	.name = "mail",
 	.help = "notify's mails of a tenant, over the bus.\n",
-	.subs = (const struct ovctl_cmd *const[]){&list_cmd, &resend_cmd,
-						  NULL},
+	.subs = (const struct ovctl_cmd *const[]){&list_cmd, &resend_cmd, NULL},
 };

@@ -64,7 +64,7 @@ static void usage(FILE *f)
 		"--tenant ID\n"
 		"         --owner O | ha1 AUTH_USERNAME REALM | save ... | "
 		"rotate ...\n"
-		"         | forget --tenant ID\n"
+		"         | presence ... | forget --tenant ID\n"
 		"        the registrar's registrations, devices and "
 		"credentials\n"
 		"        (ha1 says whose a credential is, never the HA1).\n"
@@ -93,9 +93,9 @@ static void usage(FILE *f)
 }
 
 static const struct ovctl_cmd *const commands[] = {
-	&ovctl_ping_cmd,     &ovctl_call_cmd,	   &ovctl_apikey_cmd,
-	&ovctl_tenant_cmd,   &ovctl_watch_cmd,	   &ovctl_snapshot_cmd,
-	&ovctl_mail_cmd,     &ovctl_registrar_cmd, &ovctl_simulate_cmd,
+	&ovctl_ping_cmd,   &ovctl_call_cmd,	 &ovctl_apikey_cmd,
+	&ovctl_tenant_cmd, &ovctl_watch_cmd,	 &ovctl_snapshot_cmd,
+	&ovctl_mail_cmd,   &ovctl_registrar_cmd, &ovctl_simulate_cmd,
 	&ovctl_ivr_cmd,
 };
 

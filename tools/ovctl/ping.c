@@ -243,7 +243,8 @@ const struct ovctl_cmd ovctl_ping_cmd = {
 		"  --delay-ms N     the service waits N ms (0-5000) before it\n"
 		"                   answers, as a slow request would\n"
 		"  --count N        N pings instead (load, drain tests), then\n"
-		"                   a count of outcomes; exits 1 unless all ok\n"
+		"                   a count of outcomes; exits 1 unless all\n"
+		"                   are ok\n"
 		"  --concurrency N  from N threads (1-64, default 1)\n",
 	.opts = ping_opts,
 	.min_args = 1,

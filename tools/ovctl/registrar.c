@@ -62,8 +62,9 @@ static bool parse(const struct ovctl_cmd *cmd, int argc, char **argv,
 			break;
 		case 'o':
 			if (a->n_owners == MAX_OWNERS) {
-				*rc = ovctl_usage_error(
-					cmd, "more than %d --owner", MAX_OWNERS);
+				*rc = ovctl_usage_error(cmd,
+							"more than %d --owner",
+							MAX_OWNERS);
 				return false;
 			}
 			a->owners[a->n_owners++] = g.arg;
@@ -167,7 +168,7 @@ static bool call(const struct ovctl_opts *o, const char *method,
 }
 
 static int bindings(const struct ovctl_cmd *cmd, const struct ovctl_opts *o,
-		int argc, char **argv)
+		    int argc, char **argv)
 {
 	struct args args, *a = &args;
 	Ov__Registrar__ContactsRequest req =
@@ -203,7 +204,7 @@ out:
 }
 
 static int devices(const struct ovctl_cmd *cmd, const struct ovctl_opts *o,
-		int argc, char **argv)
+		   int argc, char **argv)
 {
 	struct args args, *a = &args;
 	Ov__Registrar__DevicesRequest req =
@@ -242,7 +243,7 @@ out:
 }
 
 static int ha1(const struct ovctl_cmd *cmd, const struct ovctl_opts *o,
-		int argc, char **argv)
+	       int argc, char **argv)
 {
 	struct args args, *a = &args;
 	Ov__Registrar__Ha1Request req = OV__REGISTRAR__HA1_REQUEST__INIT;
@@ -315,7 +316,7 @@ out:
 }
 
 static int rotate(const struct ovctl_cmd *cmd, const struct ovctl_opts *o,
-		int argc, char **argv)
+		  int argc, char **argv)
 {
 	struct args args, *a = &args;
 	Ov__Registrar__RotateRequest req = OV__REGISTRAR__ROTATE_REQUEST__INIT;
@@ -345,7 +346,7 @@ out:
 /* What admin does when it deletes a tenant, by hand (when the
  * registrar could not be reached then). */
 static int forget(const struct ovctl_cmd *cmd, const struct ovctl_opts *o,
-		int argc, char **argv)
+		  int argc, char **argv)
 {
 	struct args args, *a = &args;
 	Ov__Registrar__ForgetRequest req = OV__REGISTRAR__FORGET_REQUEST__INIT;
@@ -370,7 +371,7 @@ out:
 }
 
 static int presence(const struct ovctl_cmd *cmd, const struct ovctl_opts *o,
-		int argc, char **argv)
+		    int argc, char **argv)
 {
 	struct args args, *a = &args;
 	Ov__Registrar__PresenceRequest req =

@@ -230,8 +230,8 @@ static int simple(const struct ovctl_cmd *cmd, const struct ovctl_opts *o,
 		return g.rc;
 	if (strcmp(verb, "list") == 0)
 		return request("GET", "/v1/tenants", NULL);
-	bool action = strcmp(verb, "suspend") == 0 ||
-		      strcmp(verb, "resume") == 0;
+	bool action =
+		strcmp(verb, "suspend") == 0 || strcmp(verb, "resume") == 0;
 	if (!tenant_path(cmd, g.args[0], action ? verb : NULL, path,
 			 sizeof(path)))
 		return 2;
@@ -241,8 +241,8 @@ static int simple(const struct ovctl_cmd *cmd, const struct ovctl_opts *o,
 		       NULL);
 }
 
-#define OPERATOR_KEY                                                          \
-	"Over admin's REST API with OV_OPERATOR_KEY (else the stack's\n"    \
+#define OPERATOR_KEY                                                           \
+	"Over admin's REST API with OV_OPERATOR_KEY (else the stack's\n"       \
 	"demo key); prints the answer's JSON, exits 1 unless it is a 2xx.\n"
 
 static const struct option create_opts[] = {
@@ -259,8 +259,7 @@ static const struct ovctl_cmd create_cmd = {
 	.synopsis = "tenant create --name N --number NUM --email E\n"
 		    "                   [--timezone TZ] [--language it|en]",
 	.help = "A new tenant (a company); its administrator gets the\n"
-		"activation mail.\n"
-		OPERATOR_KEY "\n"
+		"activation mail.\n" OPERATOR_KEY "\n"
 		"  --name N        the company's name\n"
 		"  --number NUM    its fixed number\n"
 		"  --email E       its administrator's e-mail\n"
@@ -287,8 +286,7 @@ static const struct ovctl_cmd set_cmd = {
 		    "                [--international on|off] [--premium "
 		    "on|off]\n"
 		    "                [--timezone TZ] [--language it|en]",
-	.help = "Changes a tenant: only the fields given.\n" OPERATOR_KEY
-		"\n"
+	.help = "Changes a tenant: only the fields given.\n" OPERATOR_KEY "\n"
 		"  --name N                the company's name\n"
 		"  --email E               its administrator's e-mail\n"
 		"  --max-calls N           calls at once (1-1000)\n"
@@ -309,14 +307,14 @@ static const struct ovctl_cmd list_cmd = {
 	.run = simple,
 };
 
-#define ONE_TENANT(verb, what)                                                \
-	static const struct ovctl_cmd verb##_cmd = {                          \
-		.name = "tenant " #verb,                                      \
-		.synopsis = "tenant " #verb " ID",                            \
-		.help = what "\n" OPERATOR_KEY,                               \
-		.min_args = 1,                                                \
-		.max_args = 1,                                                \
-		.run = simple,                                                \
+#define ONE_TENANT(verb, what)                                                 \
+	static const struct ovctl_cmd verb##_cmd = {                           \
+		.name = "tenant " #verb,                                       \
+		.synopsis = "tenant " #verb " ID",                             \
+		.help = what "\n" OPERATOR_KEY,                                \
+		.min_args = 1,                                                 \
+		.max_args = 1,                                                 \
+		.run = simple,                                                 \
 	}
 
 ONE_TENANT(show, "A tenant, by ID.");
