@@ -63,7 +63,7 @@ def test_help_of_every_command(cmd):
         assert r.stdout.startswith(f"usage: ovctl {name}"), r.stdout
         # A usage line, a blank line, then what it does.
         assert "\n\n" in r.stdout and len(r.stdout.splitlines()) >= 3
-    # --help wins wherever it stands, even after a bad value.
+    # --help ends the parse: the words after it are not looked at.
     r = run(*cmd, "--help", "extra", "words")
     assert r.returncode == 0 and r.stdout.startswith(f"usage: ovctl {name}")
 
@@ -126,7 +126,8 @@ def test_bad_option_exits_2_naming_it(cmd):
      "ovctl snapshot: option '--tenant' requires an argument"),
     (["tenant", "set", "t1", "--max-calls"],
      "ovctl tenant set: option '--max-calls' requires an argument"),
-    (["tenant", "set", "t1", "--premium", "maybe"], '"maybe" is not on or off'),
+    (["tenant", "set", "t1", "--premium", "maybe"],
+     '"maybe" is not on or off'),
     (["tenant", "create", "--number", "0612345678", "extra"],
      'ovctl tenant create: unexpected "extra"'),
     (["tenant", "show"], "ovctl tenant show: missing arguments"),

@@ -64,6 +64,7 @@ void ovctl_getopt_init(struct ovctl_getopt *g, const struct ovctl_cmd *cmd,
 {
 	size_t n = 0;
 
+	assert(cmd->max_args <= OVCTL_MAX_ARGS);
 	memset(g, 0, sizeof(*g));
 	g->cmd = cmd;
 	g->argc = argc;

@@ -26,7 +26,8 @@ struct ovctl_cmd {
 	const char *name;	     /* "tenant set" */
 	const char *synopsis;	     /* after "ovctl ": arguments, on lines */
 	const char *help;	     /* what it does, its options; or NULL */
-	const struct option *opts;   /* ends with {0}; NULL for none */
+	const struct option *opts;   /* ends with {0}; NULL for none; vals
+					other than 1, '?' and 'h' */
 	unsigned min_args, max_args; /* positional words */
 	int (*run)(const struct ovctl_cmd *cmd, const struct ovctl_opts *o,
 		   int argc, char **argv);   /* argv[0] is the last name word */
