@@ -35,42 +35,46 @@ static uint8_t *from_hex(const char *hex, size_t *len)
 	return b;
 }
 
-int ovctl_call(const struct ovctl_opts *o, int argc, char **argv)
+static int call_run(const struct ovctl_cmd *cmd, const struct ovctl_opts *o,
+		    int argc, char **argv)
 {
 	struct ov_bus_result res = {0};
+	struct ovctl_getopt g;
 	uint8_t *raw = NULL;
 	size_t raw_len = 0;
-	unsigned size;
-	int rc = 2;
+	const char *hex = NULL;
+	unsigned size = 0;
+	int opt, rc = 2;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: ovctl call <service> <method> "
-				"[--raw-hex HEX | --raw-size N]\n");
+	ovctl_getopt_init(&g, cmd, argc, argv);
+	while ((opt = ovctl_getopt(&g)) > 0) {
+		if (opt == 'x')
+			hex = g.arg;
+		else if (opt == 's' && !ovctl_uint(g.arg, 1, 256u << 20, &size))
+			return 2;
+	}
+	if (opt < 0)
+		return g.rc;
+	if (hex && size)
+		return ovctl_usage_error(cmd, "--raw-hex or --raw-size, "
+					      "not both");
+	if (hex && !(raw = from_hex(hex, &raw_len))) {
+		fprintf(stderr, "ovctl: --raw-hex wants hex digits\n");
 		return 2;
 	}
-	if (argc == 4 && strcmp(argv[2], "--raw-hex") == 0) {
-		if (!(raw = from_hex(argv[3], &raw_len))) {
-			fprintf(stderr, "ovctl: --raw-hex wants hex digits\n");
-			return 2;
-		}
-	} else if (argc == 4 && strcmp(argv[2], "--raw-size") == 0) {
-		if (!ovctl_uint(argv[3], 1, 256u << 20, &size))
-			return 2;
+	if (size) {
 		/* Bytes that are no valid protobuf: field 0 is reserved. */
 		if (!(raw = calloc(1, size)))
 			return 1;
 		raw_len = size;
-	} else if (argc != 2) {
-		fprintf(stderr, "ovctl: unexpected \"%s\"\n", argv[2]);
-		return 2;
 	}
-	struct ov_bus_client *c = ovctl_client(argv[0]);
+	struct ov_bus_client *c = ovctl_client(g.args[0]);
 	if (!c)
 		goto out;
 	if (raw) {
 		ov_bus_client_send_raw(c, raw, raw_len, o->deadline_ms, &res);
 	} else {
-		struct ov_bus_call call = {.method = argv[1],
+		struct ov_bus_call call = {.method = g.args[1],
 					   .request_id = "ovctl-call",
 					   .deadline_ms = o->deadline_ms};
 		ov_bus_client_call(c, &call, &res);
@@ -83,3 +87,24 @@ out:
 	free(raw);
 	return rc;
 }
+
+static const struct option call_opts[] = {
+	{"raw-hex", required_argument, NULL, 'x'},
+	{"raw-size", required_argument, NULL, 's'},
+	{0},
+};
+
+const struct ovctl_cmd ovctl_call_cmd = {
+	.name = "call",
+	.synopsis = "call SERVICE METHOD [--raw-hex HEX | --raw-size N]",
+	.help = "One bus request to METHOD with an empty body; prints the\n"
+		"status and its message, exits 0 on ok, else 1.\n"
+		"\n"
+		"  --raw-hex HEX  these bytes instead of an envelope\n"
+		"  --raw-size N   N zero bytes instead of an envelope (no\n"
+		"                 valid protobuf; up to 256 MiB)\n",
+	.opts = call_opts,
+	.min_args = 2,
+	.max_args = 2,
+	.run = call_run,
+};

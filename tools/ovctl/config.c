@@ -5,33 +5,30 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "admin.pb-c.h"
 #include "cmd.h"
 #include "env.h"
 
-int ovctl_watch(const struct ovctl_opts *o, int argc, char **argv)
+static int watch(const struct ovctl_cmd *cmd, const struct ovctl_opts *o,
+		 int argc, char **argv)
 {
 	unsigned count = 1, timeout = 10000, seen = 0;
 	const char *topics[] = {"config.applied"};
 	struct ov_bus_sub *sub;
+	struct ovctl_getopt g;
+	int c;
 	(void)o;
 
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--count") == 0 && i + 1 < argc) {
-			if (!ovctl_uint(argv[++i], 1, 1000000, &count))
-				return 2;
-		} else if (strcmp(argv[i], "--timeout-ms") == 0 &&
-			   i + 1 < argc) {
-			if (!ovctl_uint(argv[++i], 1, 86400000, &timeout))
-				return 2;
-		} else {
-			fprintf(stderr, "usage: ovctl watch [--count N] "
-					"[--timeout-ms T]\n");
+	ovctl_getopt_init(&g, cmd, argc, argv);
+	while ((c = ovctl_getopt(&g)) > 0) {
+		if (c == 'n' && !ovctl_uint(g.arg, 1, 1000000, &count))
 			return 2;
-		}
+		if (c == 't' && !ovctl_uint(g.arg, 1, 86400000, &timeout))
+			return 2;
 	}
+	if (c < 0)
+		return g.rc;
 	const char *url = ovctl_env("OV_ADMIN_EVENTS_URL");
 	if (!url || ov_bus_sub_open(url, topics, 1, 0, &sub) != OV_OK) {
 		fprintf(stderr, "ovctl: OV_ADMIN_EVENTS_URL is not usable\n");
@@ -115,30 +112,28 @@ static void print_snapshot(const Ov__Admin__Snapshot *s)
 	}
 }
 
-int ovctl_snapshot(const struct ovctl_opts *o, int argc, char **argv)
+static int snapshot(const struct ovctl_cmd *cmd, const struct ovctl_opts *o,
+		    int argc, char **argv)
 {
 	Ov__Admin__SnapshotRequest req = OV__ADMIN__SNAPSHOT_REQUEST__INIT;
 	struct ov_bus_result res = {0};
 	const char *tenant = NULL;
+	struct ovctl_getopt g;
 	uint8_t body[16];
-	int rc = 1;
+	int c, rc = 1;
 
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--tenant") == 0 && i + 1 < argc) {
-			tenant = argv[++i];
-		} else if (strcmp(argv[i], "--version") == 0 && i + 1 < argc) {
-			if (!ovctl_uint(argv[++i], 0, 1u << 30, &req.version))
-				return 2;
-		} else {
-			tenant = NULL;
-			break;
-		}
+	ovctl_getopt_init(&g, cmd, argc, argv);
+	while ((c = ovctl_getopt(&g)) > 0) {
+		if (c == 't')
+			tenant = g.arg;
+		else if (c == 'v' &&
+			 !ovctl_uint(g.arg, 0, 1u << 30, &req.version))
+			return 2;
 	}
-	if (!tenant) {
-		fprintf(stderr, "usage: ovctl snapshot --tenant ID "
-				"[--version N]\n");
-		return 2;
-	}
+	if (c < 0)
+		return g.rc;
+	if (!tenant)
+		return ovctl_usage_error(cmd, "--tenant is required");
 	size_t len = ov__admin__snapshot_request__pack(&req, body);
 	if (!ovctl_call_method(o, "admin", "snapshot.get", tenant, body, len,
 			       &res))
@@ -156,3 +151,41 @@ out:
 	ov_bus_result_free(&res);
 	return rc;
 }
+
+static const struct option watch_opts[] = {
+	{"count", required_argument, NULL, 'n'},
+	{"timeout-ms", required_argument, NULL, 't'},
+	{0},
+};
+
+const struct ovctl_cmd ovctl_watch_cmd = {
+	.name = "watch",
+	.synopsis = "watch [--count N] [--timeout-ms T]",
+	.help = "Prints admin's config.applied events (tenant, version, seq)\n"
+		"as tenants apply, after a \"watching URL\" line once\n"
+		"subscribed; exits 0 after N events, 1 if T ms pass first.\n"
+		"\n"
+		"  --count N       events to wait for (default 1)\n"
+		"  --timeout-ms T  how long, in all (default 10000)\n",
+	.opts = watch_opts,
+	.run = watch,
+};
+
+static const struct option snapshot_opts[] = {
+	{"tenant", required_argument, NULL, 't'},
+	{"version", required_argument, NULL, 'v'},
+	{0},
+};
+
+const struct ovctl_cmd ovctl_snapshot_cmd = {
+	.name = "snapshot",
+	.synopsis = "snapshot --tenant ID [--version N]",
+	.help = "A tenant's applied configuration, as admin serves it to\n"
+		"the router: number, limits, users, ringing, forwarding,\n"
+		"messages.\n"
+		"\n"
+		"  --tenant ID  the tenant (required)\n"
+		"  --version N  that version (default 0: the latest)\n",
+	.opts = snapshot_opts,
+	.run = snapshot,
+};

@@ -22,62 +22,56 @@
 
 #define MAX_VALUES 16
 
-static int usage(void)
-{
-	fprintf(stderr,
-		"usage: ovctl ivr play --tenant ID --message "
-		"closed|welcome|no_answer\n"
-		"         --call-id C --from-tag T [--version N] "
-		"[--rtpengine udp:HOST:PORT]\n"
-		"         [--count N]\n"
-		"       ovctl ivr render --tenant ID --template T [--voice "
-		"male|female]\n"
-		"         [--languages it,en] [--value KEY=VALUE]... [--wav "
-		"FILE]\n");
-	return 2;
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 	return x < y ? -1 : x > y;
 }
 
-static int play(const struct ovctl_opts *o, int argc, char **argv)
+static int play(const struct ovctl_cmd *cmd, const struct ovctl_opts *o,
+		int argc, char **argv)
 {
 	Ov__Ivr__PlayRequest in = OV__IVR__PLAY_REQUEST__INIT;
 	const char *tenant = NULL;
+	struct ovctl_getopt g;
 	unsigned count = 0;
 	uint8_t *body = NULL;
 	size_t len = 0;
-	int rc = 1;
+	int opt, rc = 1;
 
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!v)
-			return usage();
-		i++;
-		if (strcmp(a, "--tenant") == 0)
-			tenant = v;
-		else if (strcmp(a, "--message") == 0)
-			in.message = (char *)v;
-		else if (strcmp(a, "--call-id") == 0)
-			in.call_id = (char *)v;
-		else if (strcmp(a, "--from-tag") == 0)
-			in.from_tag = (char *)v;
-		else if (strcmp(a, "--rtpengine") == 0)
-			in.rtpengine = (char *)v;
-		else if (strcmp(a, "--version") == 0) {
-			if (!ovctl_uint(v, 0, 1u << 30, &in.version))
+	ovctl_getopt_init(&g, cmd, argc, argv);
+	while ((opt = ovctl_getopt(&g)) > 0) {
+		switch (opt) {
+		case 't':
+			tenant = g.arg;
+			break;
+		case 'm':
+			in.message = (char *)g.arg;
+			break;
+		case 'i':
+			in.call_id = (char *)g.arg;
+			break;
+		case 'f':
+			in.from_tag = (char *)g.arg;
+			break;
+		case 'r':
+			in.rtpengine = (char *)g.arg;
+			break;
+		case 'v':
+			if (!ovctl_uint(g.arg, 0, 1u << 30, &in.version))
 				return 2;
-		} else if (strcmp(a, "--count") == 0) {
-			if (!ovctl_uint(v, 1, 1000000, &count))
+			break;
+		case 'n':
+			if (!ovctl_uint(g.arg, 1, 1000000, &count))
 				return 2;
-		} else
-			return usage();
+			break;
+		}
 	}
+	if (opt < 0)
+		return g.rc;
 	if (!tenant || !*in.message || !*in.call_id || !*in.from_tag)
-		return usage();
+		return ovctl_usage_error(cmd, "--tenant, --message, --call-id "
+					      "and --from-tag are required");
 	if (ov_pb_pack(&in.base, &body, &len) != OV_OK)
 		return 1;
 	if (!count) {
@@ -132,7 +126,8 @@ out:
 	return rc;
 }
 
-static int render(const struct ovctl_opts *o, int argc, char **argv)
+static int render(const struct ovctl_cmd *cmd, const struct ovctl_opts *o,
+		  int argc, char **argv)
 {
 	Ov__Ivr__RenderRequest in = OV__IVR__RENDER_REQUEST__INIT;
 	Ov__Admin__VoiceMessage m = OV__ADMIN__VOICE_MESSAGE__INIT;
@@ -142,32 +137,41 @@ static int render(const struct ovctl_opts *o, int argc, char **argv)
 	char *langs[2];
 	const char *tenant = NULL, *wav = NULL;
 	struct ov_bus_result res = {0};
+	struct ovctl_getopt g;
 	uint8_t *body = NULL;
 	size_t len = 0;
-	int rc = 1;
+	int c, rc = 1;
 
 	m.voice = "female";
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!v)
-			return usage();
-		i++;
-		if (strcmp(a, "--tenant") == 0) {
+	ovctl_getopt_init(&g, cmd, argc, argv);
+	while ((c = ovctl_getopt(&g)) > 0) {
+		const char *v = g.arg, *eq;
+		size_t k = m.n_values;
+		switch (c) {
+		case 't':
 			tenant = v;
-		} else if (strcmp(a, "--template") == 0) {
+			break;
+		case 'T':
 			m.template_id = (char *)v;
-		} else if (strcmp(a, "--voice") == 0) {
+			break;
+		case 'V':
 			m.voice = (char *)v;
-		} else if (strcmp(a, "--languages") == 0) {
+			break;
+		case 'l':
 			snprintf(langs_buf, sizeof(langs_buf), "%s", v);
-		} else if (strcmp(a, "--wav") == 0) {
+			break;
+		case 'w':
 			wav = v;
-		} else if (strcmp(a, "--value") == 0) {
-			const char *eq = strchr(v, '=');
-			size_t k = m.n_values;
+			break;
+		case 'k':
+			eq = strchr(v, '=');
 			if (!eq || k == MAX_VALUES ||
 			    (size_t)(eq - v) >= sizeof(keys[k]))
-				return usage();
+				return ovctl_usage_error(
+					cmd,
+					"--value \"%s\" is no KEY=VALUE "
+					"(keys up to 31 bytes, %d values)",
+					v, MAX_VALUES);
 			snprintf(keys[k], sizeof(keys[k]), "%.*s",
 				 (int)(eq - v), v);
 			ov__admin__value__init(&values[k]);
@@ -175,17 +179,18 @@ static int render(const struct ovctl_opts *o, int argc, char **argv)
 			values[k].value = (char *)eq + 1;
 			vp[k] = &values[k];
 			m.n_values++;
-		} else {
-			return usage();
+			break;
 		}
 	}
-	const struct tpl *t = m.template_id ? tpl_find(m.template_id) : NULL;
-	if (!tenant || !t) {
-		if (tenant && m.template_id)
-			fprintf(stderr, "ovctl: no template \"%s\"\n",
-				m.template_id);
-		return usage();
-	}
+	if (c < 0)
+		return g.rc;
+	if (!tenant || !m.template_id)
+		return ovctl_usage_error(cmd, "--tenant and --template are "
+					      "required");
+	const struct tpl *t = tpl_find(m.template_id);
+	if (!t)
+		return ovctl_usage_error(cmd, "no template \"%s\"",
+					 m.template_id);
 	static const Ov__Admin__VoiceMessage__Kind kinds[] = {
 		[TPL_CLOSED] = OV__ADMIN__VOICE_MESSAGE__KIND__CLOSED,
 		[TPL_WELCOME] = OV__ADMIN__VOICE_MESSAGE__KIND__WELCOME,
@@ -235,11 +240,67 @@ out:
 	return rc;
 }
 
-int ovctl_ivr(const struct ovctl_opts *o, int argc, char **argv)
-{
-	if (argc >= 1 && strcmp(argv[0], "play") == 0)
-		return play(o, argc - 1, argv + 1);
-	if (argc >= 1 && strcmp(argv[0], "render") == 0)
-		return render(o, argc - 1, argv + 1);
-	return usage();
-}
+static const struct option play_opts[] = {
+	{"tenant", required_argument, NULL, 't'},
+	{"message", required_argument, NULL, 'm'},
+	{"call-id", required_argument, NULL, 'i'},
+	{"from-tag", required_argument, NULL, 'f'},
+	{"version", required_argument, NULL, 'v'},
+	{"rtpengine", required_argument, NULL, 'r'},
+	{"count", required_argument, NULL, 'n'},
+	{0},
+};
+
+static const struct ovctl_cmd play_cmd = {
+	.name = "ivr play",
+	.synopsis = "ivr play --tenant ID --message closed|welcome|no_answer\n"
+		    "         --call-id C --from-tag T [--version N] "
+		    "[--rtpengine udp:HOST:PORT]\n"
+		    "         [--count N]",
+	.help = "prompt.play: the IVR has rtpengine play a message of the\n"
+		"tenant into a call (--call-id), towards the caller\n"
+		"(--from-tag: the caller's tag).\n"
+		"\n"
+		"  --version N      as of that applied version (default 0:\n"
+		"                   the newest)\n"
+		"  --rtpengine A    this rtpengine (default the IVR's)\n"
+		"  --count N        N requests one after another; each one's\n"
+		"                   send time (CLOCK_MONOTONIC us) and round\n"
+		"                   trip, then p50/p99/max (bench/ivr)\n",
+	.opts = play_opts,
+	.run = play,
+};
+
+static const struct option render_opts[] = {
+	{"tenant", required_argument, NULL, 't'},
+	{"template", required_argument, NULL, 'T'},
+	{"voice", required_argument, NULL, 'V'},
+	{"languages", required_argument, NULL, 'l'},
+	{"value", required_argument, NULL, 'k'},
+	{"wav", required_argument, NULL, 'w'},
+	{0},
+};
+
+static const struct ovctl_cmd render_cmd = {
+	.name = "ivr render",
+	.synopsis = "ivr render --tenant ID --template T [--voice "
+		    "male|female]\n"
+		    "         [--languages it,en] [--value KEY=VALUE]... "
+		    "[--wav FILE]",
+	.help = "prompt.render: a message's text, duration and prompt name,\n"
+		"as the IVR would say it.\n"
+		"\n"
+		"  --template T     a message template's ID\n"
+		"  --voice V        male or female (default female)\n"
+		"  --languages L    one or two, comma-separated (default it)\n"
+		"  --value K=V      a template's value; repeat for more\n"
+		"  --wav FILE       the audio too, into FILE\n",
+	.opts = render_opts,
+	.run = render,
+};
+
+const struct ovctl_cmd ovctl_ivr_cmd = {
+	.name = "ivr",
+	.help = "The IVR's bus methods by hand.\n",
+	.subs = (const struct ovctl_cmd *const[]){&play_cmd, &render_cmd, NULL},
+};

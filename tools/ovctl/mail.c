@@ -10,15 +10,6 @@
 #include "cmd.h"
 #include "notify.pb-c.h"
 
-static void usage(void)
-{
-	fprintf(stderr,
-		"usage: ovctl mail list --tenant ID [--state queued|sending|"
-		"sent|failed]\n"
-		"                       [--limit N] [--before MAIL_ID]\n"
-		"       ovctl mail resend --tenant ID MAIL_ID\n");
-}
-
 static const char *or_dash(const char *s)
 {
 	return s && s[0] ? s : "-";
@@ -43,37 +34,44 @@ static void print_header(void)
 	       "ATTEMPTS", "CREATED", "SENT", "RECIPIENT");
 }
 
-static int list(const struct ovctl_opts *o, int argc, char **argv)
+static int list(const struct ovctl_cmd *cmd, const struct ovctl_opts *o,
+		int argc, char **argv)
 {
 	Ov__Notify__ListRequest req = OV__NOTIFY__LIST_REQUEST__INIT;
 	struct ov_bus_result res = {0};
 	const char *tenant = NULL;
+	struct ovctl_getopt g;
+	unsigned before;
 	uint8_t body[64];
-	int rc = 1;
+	int c, rc = 1;
 
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--tenant") == 0 && i + 1 < argc) {
-			tenant = argv[++i];
-		} else if (strcmp(argv[i], "--state") == 0 && i + 1 < argc &&
-			   strlen(argv[i + 1]) < 16) {
-			req.state = argv[++i];
-		} else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc) {
-			if (!ovctl_uint(argv[++i], 1, 500, &req.limit))
+	ovctl_getopt_init(&g, cmd, argc, argv);
+	while ((c = ovctl_getopt(&g)) > 0) {
+		switch (c) {
+		case 't':
+			tenant = g.arg;
+			break;
+		case 's':
+			if (strlen(g.arg) >= 16)
+				return ovctl_usage_error(cmd, "no state \"%s\"",
+							 g.arg);
+			req.state = (char *)g.arg;
+			break;
+		case 'l':
+			if (!ovctl_uint(g.arg, 1, 500, &req.limit))
 				return 2;
-		} else if (strcmp(argv[i], "--before") == 0 && i + 1 < argc) {
-			unsigned before;
-			if (!ovctl_uint(argv[++i], 1, 2000000000u, &before))
+			break;
+		case 'b':
+			if (!ovctl_uint(g.arg, 1, 2000000000u, &before))
 				return 2;
 			req.before_id = before;
-		} else {
-			usage();
-			return 2;
+			break;
 		}
 	}
-	if (!tenant) {
-		usage();
-		return 2;
-	}
+	if (c < 0)
+		return g.rc;
+	if (!tenant)
+		return ovctl_usage_error(cmd, "--tenant is required");
 	size_t len = ov__notify__list_request__pack(&req, body);
 	if (!ovctl_call_method(o, "notify", "mail.list", tenant, body, len,
 			       &res))
@@ -94,30 +92,27 @@ out:
 	return rc;
 }
 
-static int resend(const struct ovctl_opts *o, int argc, char **argv)
+static int resend(const struct ovctl_cmd *cmd, const struct ovctl_opts *o,
+		  int argc, char **argv)
 {
 	Ov__Notify__ResendRequest req = OV__NOTIFY__RESEND_REQUEST__INIT;
 	struct ov_bus_result res = {0};
 	const char *tenant = NULL;
+	struct ovctl_getopt g;
 	unsigned id = 0;
 	uint8_t body[16];
-	int rc = 1;
+	int c, rc = 1;
 
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--tenant") == 0 && i + 1 < argc) {
-			tenant = argv[++i];
-		} else if (!id && argv[i][0] != '-') {
-			if (!ovctl_uint(argv[i], 1, 2000000000u, &id))
-				return 2;
-		} else {
-			usage();
-			return 2;
-		}
-	}
-	if (!tenant || !id) {
-		usage();
+	ovctl_getopt_init(&g, cmd, argc, argv);
+	while ((c = ovctl_getopt(&g)) > 0)
+		if (c == 't')
+			tenant = g.arg;
+	if (c < 0)
+		return g.rc;
+	if (!tenant)
+		return ovctl_usage_error(cmd, "--tenant is required");
+	if (!ovctl_uint(g.args[0], 1, 2000000000u, &id))
 		return 2;
-	}
 	req.id = id;
 	size_t len = ov__notify__resend_request__pack(&req, body);
 	if (!ovctl_call_method(o, "notify", "mail.resend", tenant, body, len,
@@ -141,12 +136,51 @@ out:
 	return rc;
 }
 
-int ovctl_mail(const struct ovctl_opts *o, int argc, char **argv)
-{
-	if (argc >= 1 && strcmp(argv[0], "list") == 0)
-		return list(o, argc - 1, argv + 1);
-	if (argc >= 1 && strcmp(argv[0], "resend") == 0)
-		return resend(o, argc - 1, argv + 1);
-	usage();
-	return 2;
-}
+static const struct option list_opts[] = {
+	{"tenant", required_argument, NULL, 't'},
+	{"state", required_argument, NULL, 's'},
+	{"limit", required_argument, NULL, 'l'},
+	{"before", required_argument, NULL, 'b'},
+	{0},
+};
+
+static const struct ovctl_cmd list_cmd = {
+	.name = "mail list",
+	.synopsis = "mail list --tenant ID [--state queued|sending|sent|"
+		    "failed]\n"
+		    "                 [--limit N] [--before MAIL_ID]",
+	.help = "A tenant's mails, newest first: kind, state, attempts,\n"
+		"when made and sent, recipient, and the last error.\n"
+		"\n"
+		"  --tenant ID        the tenant (required)\n"
+		"  --state S          only the mails in state S\n"
+		"  --limit N          at most N (1-500)\n"
+		"  --before MAIL_ID   only those older than MAIL_ID (the\n"
+		"                     next page)\n",
+	.opts = list_opts,
+	.run = list,
+};
+
+static const struct option resend_opts[] = {
+	{"tenant", required_argument, NULL, 't'},
+	{0},
+};
+
+static const struct ovctl_cmd resend_cmd = {
+	.name = "mail resend",
+	.synopsis = "mail resend --tenant ID MAIL_ID",
+	.help = "A failed mail back to the queue (operator), unless its\n"
+		"one-time password has been erased.\n"
+		"\n"
+		"  --tenant ID  the tenant whose mail it is (required)\n",
+	.opts = resend_opts,
+	.min_args = 1,
+	.max_args = 1,
+	.run = resend,
+};
+
+const struct ovctl_cmd ovctl_mail_cmd = {
+	.name = "mail",
+	.help = "notify's mails of a tenant, over the bus.\n",
+	.subs = (const struct ovctl_cmd *const[]){&list_cmd, &resend_cmd, NULL},
+};

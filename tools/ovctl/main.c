@@ -12,8 +12,10 @@
  *   ovctl simulate --tenant ID --from N --to N [--at TIME]
  *   ovctl ivr play|render ...
  *
- * Common options: --env FILE (stack.env), --deadline-ms N.
+ * Common options: --env FILE (stack.env), --deadline-ms N, before the
+ * command. "ovctl COMMAND --help" prints a command's usage and options.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +64,7 @@ static void usage(FILE *f)
 		"--tenant ID\n"
 		"         --owner O | ha1 AUTH_USERNAME REALM | save ... | "
 		"rotate ...\n"
-		"         | forget --tenant ID\n"
+		"         | presence ... | forget --tenant ID\n"
 		"        the registrar's registrations, devices and "
 		"credentials\n"
 		"        (ha1 says whose a credential is, never the HA1).\n"
@@ -81,34 +83,54 @@ static void usage(FILE *f)
 		"rtpengine)\n"
 		"        and prompt.render (text, and audio into FILE).\n"
 		"\n"
+		"ovctl COMMAND --help (or ovctl COMMAND SUBCOMMAND --help): a\n"
+		"command's usage and options. Options and arguments mix in\n"
+		"any order; -- ends the options; --opt=VALUE is --opt VALUE.\n"
+		"\n"
 		"services: router registrar ivr admin notify\n"
 		"Service URLs come from OV_<SERVICE>_URL, else from stack.env\n"
 		"($OV_RUN_DIR/stack.env or ./run/stack.env).\n");
 }
 
+static const struct ovctl_cmd *const commands[] = {
+	&ovctl_ping_cmd,   &ovctl_call_cmd,	 &ovctl_apikey_cmd,
+	&ovctl_tenant_cmd, &ovctl_watch_cmd,	 &ovctl_snapshot_cmd,
+	&ovctl_mail_cmd,   &ovctl_registrar_cmd, &ovctl_simulate_cmd,
+	&ovctl_ivr_cmd,
+};
+
 int main(int argc, char **argv)
 {
+	static const struct option longs[] = {
+		{"env", required_argument, NULL, 'e'},
+		{"deadline-ms", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
 	struct ovctl_opts o = {.deadline_ms = 1000};
 	const char *env_file = NULL;
-	int i = 1;
+	int c;
 
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "--env") == 0 && i + 1 < argc) {
-			env_file = argv[++i];
-		} else if (strcmp(argv[i], "--deadline-ms") == 0 &&
-			   i + 1 < argc) {
-			if (!ovctl_uint(argv[++i], 1, 600000, &o.deadline_ms))
+	argv[0] = "ovctl";
+	/* "+": the options before the command; its own are its own. */
+	while ((c = getopt_long(argc, argv, "+h", longs, NULL)) != -1) {
+		switch (c) {
+		case 'e':
+			env_file = optarg;
+			break;
+		case 'd':
+			if (!ovctl_uint(optarg, 1, 600000, &o.deadline_ms))
 				return 2;
-		} else if (strcmp(argv[i], "-h") == 0 ||
-			   strcmp(argv[i], "--help") == 0) {
+			break;
+		case 'h':
 			usage(stdout);
 			return 0;
-		} else {
+		default:
 			usage(stderr);
 			return 2;
 		}
 	}
-	if (i >= argc) {
+	if (optind >= argc) {
 		usage(stderr);
 		return 2;
 	}
@@ -116,27 +138,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ovctl: cannot read %s\n", env_file);
 		return 2;
 	}
-	const char *cmd = argv[i++];
-	if (strcmp(cmd, "ping") == 0)
-		return ovctl_ping(&o, argc - i, argv + i);
-	if (strcmp(cmd, "tenant") == 0)
-		return ovctl_tenant(&o, argc - i, argv + i);
-	if (strcmp(cmd, "watch") == 0)
-		return ovctl_watch(&o, argc - i, argv + i);
-	if (strcmp(cmd, "snapshot") == 0)
-		return ovctl_snapshot(&o, argc - i, argv + i);
-	if (strcmp(cmd, "mail") == 0)
-		return ovctl_mail(&o, argc - i, argv + i);
-	if (strcmp(cmd, "registrar") == 0)
-		return ovctl_registrar(&o, argc - i, argv + i);
-	if (strcmp(cmd, "simulate") == 0)
-		return ovctl_simulate(&o, argc - i, argv + i);
-	if (strcmp(cmd, "ivr") == 0)
-		return ovctl_ivr(&o, argc - i, argv + i);
-	if (strcmp(cmd, "apikey") == 0)
-		return ovctl_apikey(&o, argc - i, argv + i);
-	if (strcmp(cmd, "call") == 0)
-		return ovctl_call(&o, argc - i, argv + i);
+	const char *cmd = argv[optind];
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(cmd, commands[i]->name) == 0)
+			return ovctl_run(commands[i], &o, argc - optind,
+					 argv + optind);
 	fprintf(stderr, "ovctl: unknown command \"%s\"\n", cmd);
 	usage(stderr);
 	return 2;

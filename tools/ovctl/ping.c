@@ -185,36 +185,33 @@ static int ping_load(const struct ovctl_opts *o, const char *svc,
 	return atomic_load(&l.by_err[OV_OK]) == count ? 0 : 1;
 }
 
-int ovctl_ping(const struct ovctl_opts *o, int argc, char **argv)
+static int ping(const struct ovctl_cmd *cmd, const struct ovctl_opts *o,
+		int argc, char **argv)
 {
 	unsigned delay = 0, count = 0, threads = 1;
-	const char *target = NULL;
+	struct ovctl_getopt g;
+	int c;
 
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--delay-ms") == 0 && i + 1 < argc) {
-			if (!ovctl_uint(argv[++i], 0, 5000, &delay))
+	ovctl_getopt_init(&g, cmd, argc, argv);
+	while ((c = ovctl_getopt(&g)) > 0) {
+		switch (c) {
+		case 'd':
+			if (!ovctl_uint(g.arg, 0, 5000, &delay))
 				return 2;
-		} else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc) {
-			if (!ovctl_uint(argv[++i], 1, 10000000, &count))
+			break;
+		case 'n':
+			if (!ovctl_uint(g.arg, 1, 10000000, &count))
 				return 2;
-		} else if (strcmp(argv[i], "--concurrency") == 0 &&
-			   i + 1 < argc) {
-			if (!ovctl_uint(argv[++i], 1, 64, &threads))
+			break;
+		case 'c':
+			if (!ovctl_uint(g.arg, 1, 64, &threads))
 				return 2;
-		} else if (!target && argv[i][0] != '-') {
-			target = argv[i];
-		} else {
-			fprintf(stderr, "ovctl ping: unexpected \"%s\"\n",
-				argv[i]);
-			return 2;
+			break;
 		}
 	}
-	if (!target) {
-		fprintf(stderr, "usage: ovctl ping <service|all> "
-				"[--delay-ms N] [--count N] "
-				"[--concurrency N]\n");
-		return 2;
-	}
+	if (c < 0)
+		return g.rc;
+	const char *target = g.args[0];
 	if (count)
 		return ping_load(o, target, count, threads, delay);
 
@@ -227,3 +224,30 @@ int ovctl_ping(const struct ovctl_opts *o, int argc, char **argv)
 		down += !ping_show(o, all[i], delay);
 	return down ? 1 : 0;
 }
+
+static const struct option ping_opts[] = {
+	{"delay-ms", required_argument, NULL, 'd'},
+	{"count", required_argument, NULL, 'n'},
+	{"concurrency", required_argument, NULL, 'c'},
+	{0},
+};
+
+const struct ovctl_cmd ovctl_ping_cmd = {
+	.name = "ping",
+	.synopsis = "ping SERVICE|all [--delay-ms N] [--count N "
+		    "[--concurrency N]]",
+	.help = "Version, round trip and health of a service (router,\n"
+		"registrar, ivr, admin, notify) or of all; exits 1 if any is\n"
+		"down or unhealthy.\n"
+		"\n"
+		"  --delay-ms N     the service waits N ms (0-5000) before it\n"
+		"                   answers, as a slow request would\n"
+		"  --count N        N pings instead (load, drain tests), then\n"
+		"                   a count of outcomes; exits 1 unless all\n"
+		"                   are ok\n"
+		"  --concurrency N  from N threads (1-64, default 1)\n",
+	.opts = ping_opts,
+	.min_args = 1,
+	.max_args = 1,
+	.run = ping,
+};

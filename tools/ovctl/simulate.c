@@ -94,33 +94,42 @@ static void print_step(const char *indent, const Ov__Router__Step *s)
 	}
 }
 
-int ovctl_simulate(const struct ovctl_opts *o, int argc, char **argv)
+static int simulate(const struct ovctl_cmd *cmd, const struct ovctl_opts *o,
+		    int argc, char **argv)
 {
 	Ov__Router__RouteRequest req = OV__ROUTER__ROUTE_REQUEST__INIT;
 	const char *tenant = NULL, *from = NULL, *to = NULL, *at = NULL;
 	struct ov_bus_result res = {0};
 	Ov__Admin__Snapshot *snap = NULL;
+	struct ovctl_getopt g;
 	uint8_t *body = NULL;
 	size_t len;
-	int rc = 1;
+	int c, rc = 1;
 
-	for (int i = 0; i + 1 < argc; i += 2) {
-		if (strcmp(argv[i], "--tenant") == 0)
-			tenant = argv[i + 1];
-		else if (strcmp(argv[i], "--from") == 0)
-			from = argv[i + 1];
-		else if (strcmp(argv[i], "--to") == 0)
-			to = argv[i + 1];
-		else if (strcmp(argv[i], "--at") == 0)
-			at = argv[i + 1];
-		else
-			tenant = NULL, i = argc;
+	ovctl_getopt_init(&g, cmd, argc, argv);
+	while ((c = ovctl_getopt(&g)) > 0) {
+		switch (c) {
+		case 't':
+			tenant = g.arg;
+			break;
+		case 'f':
+			from = g.arg;
+			break;
+		case 'o':
+			to = g.arg;
+			break;
+		case 'a':
+			at = g.arg;
+			break;
+		}
 	}
-	if (!tenant || !from || !to || argc % 2) {
-		fprintf(stderr, "usage: ovctl simulate --tenant ID --from N "
-				"--to N [--at YYYY-MM-DDTHH:MM]\n");
-		return 2;
-	}
+	if (c < 0)
+		return g.rc;
+	if (!tenant || !from || !to)
+		return ovctl_usage_error(cmd, "--%s is required",
+					 !tenant ? "tenant"
+					 : !from ? "from"
+						 : "to");
 	if (!(snap = snapshot_get(o, tenant)))
 		goto out;
 	if (at && !parse_at(at, snap->timezone, &req.at)) {
@@ -183,3 +192,29 @@ out:
 	ov_bus_result_free(&res);
 	return rc;
 }
+
+static const struct option simulate_opts[] = {
+	{"tenant", required_argument, NULL, 't'},
+	{"from", required_argument, NULL, 'f'},
+	{"to", required_argument, NULL, 'o'},
+	{"at", required_argument, NULL, 'a'},
+	{0},
+};
+
+const struct ovctl_cmd ovctl_simulate_cmd = {
+	.name = "simulate",
+	.synopsis = "simulate --tenant ID --from N --to N [--at TIME]",
+	.help = "The plan the router would run for a call, in words and\n"
+		"step by step, from the tenant's applied configuration.\n"
+		"\n"
+		"  --tenant ID  the tenant (required)\n"
+		"  --from N     an outside number: a call from the trunk to\n"
+		"               --to, the tenant's fixed number; a 2-digit\n"
+		"               extension or \"main\": a call from that\n"
+		"               phone to --to, an extension or outside number\n"
+		"  --to N       the number called (required)\n"
+		"  --at TIME    the tenant's local time YYYY-MM-DDTHH:MM (its\n"
+		"               zone, with DST) or Unix seconds; default now\n",
+	.opts = simulate_opts,
+	.run = simulate,
+};

@@ -7,6 +7,7 @@
  *   tenant list | show ID | suspend ID | resume ID | delete ID
  *   tenant set ID [--name N] [--email E] [--max-calls N]
  *                 [--international on|off] [--premium on|off]
+ *                 [--timezone TZ] [--language it|en]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,92 +117,218 @@ static bool on_off(const char *v, bool *out)
 	return false;
 }
 
-/* --flag value pairs into a JSON body, by a table of flag → field. */
-static json_t *options(int argc, char **argv, bool create)
+/* The options into a JSON body: flag → field. NULL after a usage error
+ * (printed; the exit code in g->rc). */
+static json_t *options(struct ovctl_getopt *g)
 {
 	json_t *o = json_object();
+	bool b;
+	unsigned n;
+	int c;
 
-	for (int i = 0; i < argc; i++) {
-		const char *f = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		bool b;
-		unsigned n;
-		if (!v)
-			goto bad;
-		i++;
-		if (strcmp(f, "--name") == 0)
-			json_object_set_new(o, "company_name", json_string(v));
-		else if (strcmp(f, "--email") == 0)
-			json_object_set_new(o, "admin_email", json_string(v));
-		else if (strcmp(f, "--timezone") == 0)
-			json_object_set_new(o, "timezone", json_string(v));
-		else if (strcmp(f, "--language") == 0)
-			json_object_set_new(o, "language", json_string(v));
-		else if (create && strcmp(f, "--number") == 0)
-			json_object_set_new(o, "number", json_string(v));
-		else if (!create && strcmp(f, "--max-calls") == 0 &&
-			 ovctl_uint(v, 1, 1000, &n))
+	while ((c = ovctl_getopt(g)) > 0) {
+		switch (c) {
+		case 'n':
+			json_object_set_new(o, "company_name",
+					    json_string(g->arg));
+			break;
+		case 'e':
+			json_object_set_new(o, "admin_email",
+					    json_string(g->arg));
+			break;
+		case 'z':
+			json_object_set_new(o, "timezone", json_string(g->arg));
+			break;
+		case 'l':
+			json_object_set_new(o, "language", json_string(g->arg));
+			break;
+		case 'N':
+			json_object_set_new(o, "number", json_string(g->arg));
+			break;
+		case 'm':
+			if (!ovctl_uint(g->arg, 1, 1000, &n))
+				goto bad;
 			json_object_set_new(o, "max_calls", json_integer(n));
-		else if (!create && strcmp(f, "--international") == 0 &&
-			 on_off(v, &b))
+			break;
+		case 'i':
+			if (!on_off(g->arg, &b))
+				goto bad;
 			json_object_set_new(o, "allow_international",
 					    json_boolean(b));
-		else if (!create && strcmp(f, "--premium") == 0 &&
-			 on_off(v, &b))
+			break;
+		case 'p':
+			if (!on_off(g->arg, &b))
+				goto bad;
 			json_object_set_new(o, "allow_premium",
 					    json_boolean(b));
-		else
-			goto bad;
+			break;
+		}
 	}
-	return o;
+	if (c == 0)
+		return o;
+	json_decref(o);
+	return NULL;
 bad:
-	fprintf(stderr, "ovctl tenant: unexpected option \"%s\"\n",
-		argc ? argv[argc - 1] : "");
+	g->rc = 2;
 	json_decref(o);
 	return NULL;
 }
 
-static int usage(void)
+/* The tenant's path, from its ID (the one positional word). */
+static bool tenant_path(const struct ovctl_cmd *cmd, const char *id,
+			const char *tail, char *path, size_t size)
 {
-	fprintf(stderr,
-		"usage: ovctl tenant create --name N --number NUM --email E "
-		"[--timezone TZ] [--language it|en]\n"
-		"       ovctl tenant list | show ID | suspend ID | resume ID | "
-		"delete ID\n"
-		"       ovctl tenant set ID [--name N] [--email E] "
-		"[--max-calls N] [--international on|off] [--premium "
-		"on|off]\n");
-	return 2;
+	if (strlen(id) > 64) {
+		ovctl_usage_error(cmd, "\"%s\" is no tenant ID", id);
+		return false;
+	}
+	snprintf(path, size, "/v1/tenants/%s%s%s", id, tail ? "/" : "",
+		 tail ? tail : "");
+	return true;
 }
 
-int ovctl_tenant(const struct ovctl_opts *o, int argc, char **argv)
+static int create(const struct ovctl_cmd *cmd, const struct ovctl_opts *o,
+		  int argc, char **argv)
 {
+	struct ovctl_getopt g;
+	(void)o;
+
+	ovctl_getopt_init(&g, cmd, argc, argv);
+	json_t *body = options(&g);
+	return body ? request("POST", "/v1/tenants", body) : g.rc;
+}
+
+static int set(const struct ovctl_cmd *cmd, const struct ovctl_opts *o,
+	       int argc, char **argv)
+{
+	struct ovctl_getopt g;
 	char path[256];
 	(void)o;
 
-	if (argc < 1)
-		return usage();
-	const char *cmd = argv[0];
-	if (strcmp(cmd, "list") == 0 && argc == 1)
-		return request("GET", "/v1/tenants", NULL);
-	if (strcmp(cmd, "create") == 0) {
-		json_t *body = options(argc - 1, argv + 1, true);
-		return body ? request("POST", "/v1/tenants", body) : 2;
+	ovctl_getopt_init(&g, cmd, argc, argv);
+	json_t *body = options(&g);
+	if (!body)
+		return g.rc;
+	if (!tenant_path(cmd, g.args[0], NULL, path, sizeof(path))) {
+		json_decref(body);
+		return 2;
 	}
-	if (argc < 2 || strlen(argv[1]) > 64)
-		return usage();
-	snprintf(path, sizeof(path), "/v1/tenants/%s", argv[1]);
-	if (strcmp(cmd, "show") == 0 && argc == 2)
-		return request("GET", path, NULL);
-	if (strcmp(cmd, "delete") == 0 && argc == 2)
-		return request("DELETE", path, NULL);
-	if ((strcmp(cmd, "suspend") == 0 || strcmp(cmd, "resume") == 0) &&
-	    argc == 2) {
-		snprintf(path, sizeof(path), "/v1/tenants/%s/%s", argv[1], cmd);
-		return request("POST", path, NULL);
-	}
-	if (strcmp(cmd, "set") == 0) {
-		json_t *body = options(argc - 2, argv + 2, false);
-		return body ? request("PATCH", path, body) : 2;
-	}
-	return usage();
+	return request("PATCH", path, body);
 }
+
+/* list, and the commands on one tenant without options. */
+static int simple(const struct ovctl_cmd *cmd, const struct ovctl_opts *o,
+		  int argc, char **argv)
+{
+	const char *verb = strrchr(cmd->name, ' ') + 1;
+	struct ovctl_getopt g;
+	char path[256];
+	(void)o;
+
+	ovctl_getopt_init(&g, cmd, argc, argv);
+	if (ovctl_getopt(&g) < 0)
+		return g.rc;
+	if (strcmp(verb, "list") == 0)
+		return request("GET", "/v1/tenants", NULL);
+	bool action =
+		strcmp(verb, "suspend") == 0 || strcmp(verb, "resume") == 0;
+	if (!tenant_path(cmd, g.args[0], action ? verb : NULL, path,
+			 sizeof(path)))
+		return 2;
+	if (action)
+		return request("POST", path, NULL);
+	return request(strcmp(verb, "delete") == 0 ? "DELETE" : "GET", path,
+		       NULL);
+}
+
+#define OPERATOR_KEY                                                           \
+	"Over admin's REST API with OV_OPERATOR_KEY (else the stack's\n"       \
+	"demo key); prints the answer's JSON, exits 1 unless it is a 2xx.\n"
+
+static const struct option create_opts[] = {
+	{"name", required_argument, NULL, 'n'},
+	{"number", required_argument, NULL, 'N'},
+	{"email", required_argument, NULL, 'e'},
+	{"timezone", required_argument, NULL, 'z'},
+	{"language", required_argument, NULL, 'l'},
+	{0},
+};
+
+static const struct ovctl_cmd create_cmd = {
+	.name = "tenant create",
+	.synopsis = "tenant create --name N --number NUM --email E\n"
+		    "                   [--timezone TZ] [--language it|en]",
+	.help = "A new tenant (a company); its administrator gets the\n"
+		"activation mail.\n" OPERATOR_KEY "\n"
+		"  --name N        the company's name\n"
+		"  --number NUM    its fixed number\n"
+		"  --email E       its administrator's e-mail\n"
+		"  --timezone TZ   e.g. Europe/Rome\n"
+		"  --language L    it or en\n",
+	.opts = create_opts,
+	.run = create,
+};
+
+static const struct option set_opts[] = {
+	{"name", required_argument, NULL, 'n'},
+	{"email", required_argument, NULL, 'e'},
+	{"timezone", required_argument, NULL, 'z'},
+	{"language", required_argument, NULL, 'l'},
+	{"max-calls", required_argument, NULL, 'm'},
+	{"international", required_argument, NULL, 'i'},
+	{"premium", required_argument, NULL, 'p'},
+	{0},
+};
+
+static const struct ovctl_cmd set_cmd = {
+	.name = "tenant set",
+	.synopsis = "tenant set ID [--name N] [--email E] [--max-calls N]\n"
+		    "                [--international on|off] [--premium "
+		    "on|off]\n"
+		    "                [--timezone TZ] [--language it|en]",
+	.help = "Changes a tenant: only the fields given.\n" OPERATOR_KEY "\n"
+		"  --name N                the company's name\n"
+		"  --email E               its administrator's e-mail\n"
+		"  --max-calls N           calls at once (1-1000)\n"
+		"  --international on|off  calls abroad allowed\n"
+		"  --premium on|off        premium numbers allowed\n"
+		"  --timezone TZ           e.g. Europe/Rome\n"
+		"  --language L            it or en\n",
+	.opts = set_opts,
+	.min_args = 1,
+	.max_args = 1,
+	.run = set,
+};
+
+static const struct ovctl_cmd list_cmd = {
+	.name = "tenant list",
+	.synopsis = "tenant list",
+	.help = "Every tenant.\n" OPERATOR_KEY,
+	.run = simple,
+};
+
+#define ONE_TENANT(verb, what)                                                 \
+	static const struct ovctl_cmd verb##_cmd = {                           \
+		.name = "tenant " #verb,                                       \
+		.synopsis = "tenant " #verb " ID",                             \
+		.help = what "\n" OPERATOR_KEY,                                \
+		.min_args = 1,                                                 \
+		.max_args = 1,                                                 \
+		.run = simple,                                                 \
+	}
+
+ONE_TENANT(show, "A tenant, by ID.");
+ONE_TENANT(suspend, "Suspends a tenant: no log-in, its number answers\n"
+		    "480, its phones reach only emergency numbers.");
+ONE_TENANT(resume, "Resumes a suspended tenant.");
+ONE_TENANT(delete, "Deletes a tenant: its personal data is erased, its\n"
+		   "number is nobody's.");
+
+const struct ovctl_cmd ovctl_tenant_cmd = {
+	.name = "tenant",
+	.help = "The operator's tenant commands.\n" OPERATOR_KEY,
+	.subs = (const struct ovctl_cmd *const[]){&create_cmd, &list_cmd,
+						  &show_cmd, &set_cmd,
+						  &suspend_cmd, &resume_cmd,
+						  &delete_cmd, NULL},
+};
