@@ -77,14 +77,25 @@ ajv.addFormat("int32", {
 	validate: (x) => Number.isInteger(x) && x >= -(2 ** 31) && x < 2 ** 31,
 });
 ajv.addFormat("int64", { type: "number", validate: Number.isSafeInteger });
+// Vendored CRD schemas by apiVersion/kind, compiled when first needed.
+const crdFiles = new Map([
+	["postgresql.cnpg.io/v1/Cluster", "postgresql.cnpg.io_v1_Cluster.json"],
+]);
 const crds = new Map();
-for (const f of ["postgresql.cnpg.io_v1_Cluster.json"]) {
-	const v = JSON.parse(readFileSync(join(here, "schemas", f), "utf8"));
-	// apiVersion, kind and metadata are the API server's; the CRD
-	// schema describes spec and status.
-	const s = strict(v.schema);
-	s.properties.metadata = { type: "object" };
-	crds.set(`${v.apiVersion}/${v.kind}`, ajv.compile(s));
+function crdValidator(o) {
+	const key = `${o.apiVersion}/${o.kind}`;
+	if (!crdFiles.has(key))
+		return null;
+	if (!crds.has(key)) {
+		const f = join(here, "schemas", crdFiles.get(key));
+		const v = JSON.parse(readFileSync(f, "utf8"));
+		// apiVersion, kind and metadata are the API server's; the CRD
+		// schema describes spec and status.
+		const s = strict(v.schema);
+		s.properties.metadata = { type: "object" };
+		crds.set(key, ajv.compile(s));
+	}
+	return crds.get(key);
 }
 
 // apiVersion + kind -> the model's module.
@@ -100,7 +111,7 @@ function modelPath(apiVersion, kind) {
 async function schemaProblems(o) {
 	if (!o || typeof o !== "object" || !o.apiVersion || !o.kind)
 		return ["not a Kubernetes object (apiVersion and kind)"];
-	const crd = crds.get(`${o.apiVersion}/${o.kind}`);
+	const crd = crdValidator(o);
 	if (crd) {
 		if (crd(o))
 			return [];
