@@ -100,11 +100,12 @@ def test_overlay_renders_every_part(rendered, overlay):
     if overlay == "dev":
         assert hpas == {}
     if overlay == "prod":
-        assert set(hpas) == {"router", "edge", "registrar", "admin", "notify"}
+        # Not the edge: one replica until calls follow a binding's edge
+        # (optional/edge-hpa.yaml).
+        assert set(hpas) == {"router", "registrar", "admin", "notify"}
         kinds = {m["type"] for m in hpas["router"]["spec"]["metrics"]}
         assert kinds == {"Resource", "Pods"}
-        kinds = {m["type"] for m in hpas["edge"]["spec"]["metrics"]}
-        assert kinds == {"Resource", "External"}
+    assert find(objs, "Deployment", "edge")["spec"]["replicas"] == 1
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -135,6 +136,18 @@ def test_every_object_validates(rendered, overlay):
 def test_every_container_passes_the_policy(rendered, overlay):
     r = check("policy", rendered[overlay]["path"])
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_optional_objects_validate(rendered):
+    r = check("schema", ROOT / "deploy/k8s/optional/edge-hpa.yaml")
+    assert r.returncode == 0, r.stdout + r.stderr
+    hpa = yaml.safe_load((ROOT / "deploy/k8s/optional/edge-hpa.yaml").read_text())
+    # It scales what prod deploys, on a metric the adapter's rules make.
+    find(rendered["prod"]["objs"], "Deployment", hpa["spec"]["scaleTargetRef"]["name"])
+    rules = yaml.safe_load(ADAPTER.read_text())
+    names = {r["name"]["as"] for r in rules["externalRules"]}
+    assert {m["external"]["metric"]["name"] for m in hpa["spec"]["metrics"]
+            if m["type"] == "External"} <= names
 
 
 def test_adapter_rules_validate():
