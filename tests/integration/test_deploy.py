@@ -398,3 +398,64 @@ def test_subscribers_dial_every_publisher(rendered, overlay):
         find(objs, "Service", sts["spec"]["serviceName"])
         for cm, var in subs:
             assert config_map(objs, cm)["data"][var].split(",") == want, (cm, var)
+
+
+def labels_match(selector, labels):
+    return all(labels.get(k) == v for k, v in (selector or {}).get("matchLabels", {}).items())
+
+
+def allowed(objs, src_labels, host_network, dst_labels, port):
+    """Does some NetworkPolicy selecting dst let src open port? A
+    host-network source is seen by its node's address (ipBlock)."""
+    for np in objs:
+        if np["kind"] != "NetworkPolicy" or not labels_match(np["spec"]["podSelector"], dst_labels):
+            continue
+        for rule in np["spec"].get("ingress", []):
+            if rule.get("ports") and port not in [p["port"] for p in rule["ports"]]:
+                continue
+            froms = rule.get("from")
+            if not froms:
+                return True
+            for f in froms:
+                if host_network and "ipBlock" in f:
+                    return True
+                if not host_network and "podSelector" in f and "namespaceSelector" not in f \
+                        and labels_match(f["podSelector"], src_labels):
+                    return True
+    return False
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_network_policies_let_every_configured_bus_connection_through(rendered, overlay):
+    """Every tcp:// address a program is told to dial reaches a pod whose
+    NetworkPolicies let that program in: a dial added to a ConfigMap
+    without its policy would fail only in the cluster."""
+    objs = rendered[overlay]["objs"]
+    services = {o["metadata"]["name"]: o for o in objs if o["kind"] == "Service"}
+    checked = 0
+    for w in objs:
+        if w["kind"] not in ("Deployment", "StatefulSet", "DaemonSet"):
+            continue
+        pod = w["spec"]["template"]
+        host_network = pod["spec"].get("hostNetwork", False)
+        for c in pod["spec"]["containers"]:
+            env = container_env(objs, c)
+            for var, value in env.items():
+                for url in value.split(","):
+                    m = re.fullmatch(r"tcp://([^:/]+):(\d+)", url)
+                    if not m or var == "OV_BUS_LISTEN" or m.group(1) == "0.0.0.0" \
+                            or re.fullmatch(r"[\d.]+", m.group(1)):
+                        continue
+                    svc = services[m.group(1).split(".")[-1]]
+                    port = int(m.group(2))
+                    target = [p for p in svc["spec"]["ports"] if p["port"] == port]
+                    assert target, f"{var}: Service {svc['metadata']['name']} has no port {port}"
+                    dst = svc["spec"]["selector"]
+                    if any(o["kind"] == "DaemonSet" and o["spec"]["template"]["spec"].get("hostNetwork")
+                           and labels_match({"matchLabels": dst}, o["spec"]["template"]["metadata"]["labels"])
+                           for o in objs):
+                        continue  # host network: the node's firewall
+                    assert allowed(objs, pod["metadata"]["labels"], host_network, dst, port), \
+                        f"{w['metadata']['name']}/{c['name']} {var}={url}: no NetworkPolicy lets it in"
+                    checked += 1
+    assert checked >= 10
