@@ -379,7 +379,7 @@ def test_edge_and_ivrs_know_the_same_rtpengines(rendered, overlay):
     env = container_env(objs, ivr)
     assert env["OV_RTPENGINE_NG"] == f"udp:{NODE_IP}:2223"
     _, rtpe = workload_of(objs, "rtpengine")
-    assert "--listen-ng=$(HOST_IP):2223" in rtpe["args"]
+    assert container_env(objs, rtpe)["OV_RTPENGINE_NG_LISTEN"] == f"{NODE_IP}:2223"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
