@@ -6,10 +6,10 @@
 #   OV_RUN_DIR          run directory; Kamailio's own is $OV_RUN_DIR/kamailio
 #                       (pid file, RPC FIFO) (required)
 #   OV_SIP_ADDR         address to listen on (default 127.0.0.1)
-#   OV_SIP_ADVERTISE    IPv4 address written into Via and Record-Route for
-#                       UDP and TCP instead of the listening one: the
-#                       public address in front of it (a load balancer),
-#                       same port. Kamailio resolves a name once at start
+#   OV_SIP_ADVERTISE    IPv4 address written into Via and Record-Route
+#                       instead of the listening one: the public address
+#                       in front of it (a load balancer), each listener
+#                       with its own port. Kamailio resolves a name once at start
 #                       and refuses to start without an answer, so an
 #                       address it is (default: none)
 #   OV_SIP_WS_PORT      TCP port for SIP over WebSocket, ws (default: none)
@@ -165,10 +165,14 @@ if [ -f "$PIDFILE" ]; then
 	rm -f "$PIDFILE"
 fi
 
-ADV_SPEC=${ADV:+/$ADV:$PORT}
-LISTEN=(-l "udp:$ADDR:$PORT$ADV_SPEC" -l "tcp:$ADDR:$PORT$ADV_SPEC")
-[ -z "$OV_SIP_WS_PORT" ] || LISTEN+=(-l "tcp:$ADDR:$OV_SIP_WS_PORT")
-[ -z "$OV_SIP_WSS_PORT" ] || LISTEN+=(-l "tls:$ADDR:$OV_SIP_WSS_PORT")
+# With OV_SIP_ADVERTISE every listener advertises it with its own port:
+# Kamailio carries one -l's advertised address over to the -l options
+# after it that name none.
+LISTEN=(-l "udp:$ADDR:$PORT${ADV:+/$ADV:$PORT}" -l "tcp:$ADDR:$PORT${ADV:+/$ADV:$PORT}")
+[ -z "$OV_SIP_WS_PORT" ] ||
+	LISTEN+=(-l "tcp:$ADDR:$OV_SIP_WS_PORT${ADV:+/$ADV:$OV_SIP_WS_PORT}")
+[ -z "$OV_SIP_WSS_PORT" ] ||
+	LISTEN+=(-l "tls:$ADDR:$OV_SIP_WSS_PORT${ADV:+/$ADV:$OV_SIP_WSS_PORT}")
 
 ulimit -c 0
 cd "$DIR"

@@ -302,6 +302,7 @@ SECRETS = {
     "OV_SMTP_PASSWORD": "pw",
 }
 NODE_IP = "10.0.0.11"
+POD_IP = "10.244.1.7"
 
 
 def container_env(objs, c):
@@ -320,6 +321,8 @@ def container_env(objs, c):
             env[e["name"]] = SECRETS[e["name"]]
         elif e["valueFrom"]["fieldRef"]["fieldPath"] == "status.hostIP":
             env[e["name"]] = NODE_IP
+        elif e["valueFrom"]["fieldRef"]["fieldPath"] == "status.podIP":
+            env[e["name"]] = POD_IP
     return env
 
 
