@@ -91,14 +91,19 @@ def test_router_without_admin_is_alive_and_not_ready(stack):
                OV_ADMIN_URL=f"ipc://{stack.run_dir}/bus/admin-later.ipc",
                OV_ADMIN_EVENTS_URL=stack.env["OV_ADMIN_EVENTS_URL"],
                OV_REGISTRAR_URL=stack.env["OV_REGISTRAR_URL"])
+    log = open(os.path.join(stack.run_dir, "log", "lonely-router.log"), "w+")
     p = subprocess.Popen([os.path.join(BIN, "ov-router")], env=env,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                         stdout=log, stderr=log)
     relay = None
     try:
         wait_until(lambda: status(port, "/healthz") == 200, 10, "router's /healthz")
         time.sleep(3)
         assert p.poll() is None
         assert status(port, "/readyz") == 503
+        # The log says whom it waits for.
+        log.seek(0)
+        assert ('"event":"sync.catch_up","result":"unavailable","admin":"%s"'
+                % env["OV_ADMIN_URL"]) in log.read()
         # Admin appears at that address (for ipc://, a symlink to admin's
         # own socket).
         os.symlink(stack.env["OV_ADMIN_URL"].removeprefix("ipc://"),
@@ -110,3 +115,4 @@ def test_router_without_admin_is_alive_and_not_ready(stack):
         assert p.wait(15) == 0
         if relay:
             os.unlink(relay)
+        log.close()
