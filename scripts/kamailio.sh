@@ -27,7 +27,10 @@
 #   OV_ADMIN_URL        admin bus URLs, comma-separated: it keeps the call
 #                       history (default: none; no history is kept)
 #   OV_IVR_URL          IVR bus URLs, comma-separated: it plays the voice
-#                       messages (default: none; messages are skipped)
+#                       messages (default: none; messages are skipped).
+#                       "{rtpengine}" in them stands for the host of the
+#                       call's rtpengine: each play goes to the IVR
+#                       beside it (tcp://{rtpengine}:7103, docs/deploy.md)
 #   OV_TRUNK_SOURCES    the carrier's addresses, "ip" or "ip:port",
 #                       comma-separated: INVITEs from them are calls to
 #                       fixed numbers; from anywhere else, devices that

@@ -372,7 +372,7 @@ def test_edge_settings_pass_kamailio_sh(rendered, overlay, tmp_path):
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_edge_and_ivrs_know_the_same_rtpengines(rendered, overlay):
+def test_edge_ivrs_and_rtpengines_agree(rendered, overlay):
     objs = rendered[overlay]["objs"]
     edge = config_map(objs, "ov-edge")["data"]["OV_RTPENGINE"].split()
     media = config_map(objs, "ov-media")["data"]["OV_RTPENGINE_INSTANCES"].split(",")
@@ -383,6 +383,13 @@ def test_edge_and_ivrs_know_the_same_rtpengines(rendered, overlay):
     assert env["OV_RTPENGINE_NG"] == f"udp:{NODE_IP}:2223"
     _, rtpe = workload_of(objs, "rtpengine")
     assert container_env(objs, rtpe)["OV_RTPENGINE_NG_LISTEN"] == f"{NODE_IP}:2223"
+    # Kamailio asks the IVR at its call's rtpengine's host, where the
+    # IVR beside it listens; the two share the prompts volume.
+    url = config_map(objs, "ov-edge")["data"]["OV_IVR_URL"]
+    assert url == f"tcp://{{rtpengine}}:{env['OV_BUS_LISTEN'].rsplit(':', 1)[1]}"
+    assert env["OV_BUS_LISTEN"] == f"tcp://{NODE_IP}:7103"
+    mounts = [{m["name"]: m["mountPath"] for m in c["volumeMounts"]} for c in (ivr, rtpe)]
+    assert mounts[0]["prompts"] == mounts[1]["prompts"] == env["OV_IVR_CACHE_DIR"]
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -446,8 +453,10 @@ def test_network_policies_let_every_configured_bus_connection_through(rendered, 
             for var, value in env.items():
                 for url in value.split(","):
                     m = re.fullmatch(r"tcp://([^:/]+):(\d+)", url)
+                    # Listeners, and node addresses (the IVR at the call's
+                    # rtpengine's host): the nodes' firewall's business.
                     if not m or var == "OV_BUS_LISTEN" or m.group(1) == "0.0.0.0" \
-                            or re.fullmatch(r"[\d.]+", m.group(1)):
+                            or re.fullmatch(r"[\d.]+|\{rtpengine\}", m.group(1)):
                         continue
                     svc = services[m.group(1).split(".")[-1]]
                     port = int(m.group(2))
