@@ -148,9 +148,14 @@ static void *run(void *arg)
 				f->cfg.ready(seq, f->cfg.arg);
 			atomic_store(&f->ready, true);
 		}
+		/* Said once per change, with whom: a pod started before
+		 * admin shows why it is not ready. */
 		if (e != last)
 			ov_log_warn(f->ev_catch_up,
-				    OV_LS("result", ov_err_name(e)));
+				    OV_LS("result", ov_err_name(e)),
+				    OV_LS("admin", f->cfg.admin_url
+							   ? f->cfg.admin_url
+							   : ""));
 		last = e;
 		/* Woken early by an event; otherwise poll. Short slices so
 		 * that stop is quick. */

@@ -21,6 +21,7 @@
 
 struct ov_follow_cfg {
 	struct ov_bus_client *admin; /* borrowed: admin's bus */
+	const char *admin_url;	     /* its URLs, for the logs */
 	const char *events_url;	     /* admin's PUB socket */
 	unsigned poll_ms;
 	unsigned deadline_ms; /* per request to admin */

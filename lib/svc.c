@@ -156,6 +156,51 @@ static int wait_for_signal(void)
 	return sig;
 }
 
+/* Migrates the service's schema, waiting for the database as long as it
+ * takes: PostgreSQL may come up after us, or its credentials after the
+ * pod (an operator makes them), and a process that exited would only be
+ * restarted into the same wait, with a growing back-off, by whatever
+ * supervises it. Meanwhile /healthz answers and /readyz says 503. Tries
+ * back off from 250 ms to 5 s (libpq logs each failure, db.connect_failed);
+ * svc.db_waiting says every 30 s that this is a wait, not a failure.
+ * SIGTERM or SIGINT ends the wait: *stopped is set. Any other error (a
+ * migration that fails) is returned: that needs a person. */
+static enum ov_err db_wait(struct ov_svc_rt *rt, bool *stopped)
+{
+	const struct ov_svc *svc = rt->def;
+	uint64_t since = ov_now_ms(), told = 0;
+	long delay_ms = 250;
+	sigset_t set;
+	enum ov_err e;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	while ((e = ov_db_migrate(rt->db, svc->schema, svc->migrations,
+				  svc->n_migrations, &rt->schema_version)) ==
+	       OV_EUNAVAIL) {
+		uint64_t now = ov_now_ms();
+		if (!told || now - told >= 30000) {
+			ov_log_warn("svc.db_waiting",
+				    OV_LS("schema", svc->schema),
+				    OV_LI("waited_s",
+					  (long long)((now - since) / 1000)));
+			told = now;
+		}
+		struct timespec ts = {delay_ms / 1000,
+				      (delay_ms % 1000) * 1000000L};
+		int sig = sigtimedwait(&set, NULL, &ts);
+		if (sig == SIGTERM || sig == SIGINT) {
+			ov_log_info("svc.db_wait_stopped",
+				    OV_LS("signal", strsignal(sig)));
+			*stopped = true;
+			return e;
+		}
+		delay_ms = delay_ms * 2 > 5000 ? 5000 : delay_ms * 2;
+	}
+	return e;
+}
+
 int ov_svc_main(const struct ov_svc *svc, int argc, char **argv)
 {
 	static struct ov_svc_rt rt;
@@ -230,15 +275,11 @@ int ov_svc_main(const struct ov_svc *svc, int argc, char **argv)
 		rt.db = ov_db_open(rt.cfg.db_url, NULL, 0);
 		if (!rt.db)
 			goto out;
-		/* Wait for the database a while: it may start after us. */
-		uint64_t until = ov_now_ms() + 30000;
-		enum ov_err e;
-		while ((e = ov_db_migrate(rt.db, svc->schema, svc->migrations,
-					  svc->n_migrations,
-					  &rt.schema_version)) == OV_EUNAVAIL &&
-		       ov_now_ms() < until) {
-			struct timespec ts = {0, 250000000L};
-			nanosleep(&ts, NULL);
+		bool stopped = false;
+		enum ov_err e = db_wait(&rt, &stopped);
+		if (stopped) {
+			rc = 0;
+			goto out;
 		}
 		if (e != OV_OK) {
 			ov_log_error("svc.migrate_failed",

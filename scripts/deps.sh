@@ -31,7 +31,17 @@ PACKAGES=(
 	wrk
 	# the web app's browser tests (tests/web, playwright-core drives it)
 	chromium
+	# the Kubernetes manifests' checks read rendered YAML (test_deploy.py)
+	python3-yaml
 )
+# The Kubernetes manifests render with `kubectl kustomize`
+# (scripts/k8s-check.sh). A kubectl from elsewhere (Kubernetes' own
+# packages, a machine image) is kept; without one, Debian's
+# kubernetes-client (1.20, kustomize v2.0.3) does: the overlays are
+# written for both.
+if ! command -v kubectl >/dev/null; then
+	PACKAGES+=(kubernetes-client)
+fi
 # The web app's build needs Node.js and npm. Debian 12's nodejs (18)
 # and npm (9) suffice (web/package.json pins tools that run on 18); a
 # machine with Node.js from elsewhere (NodeSource's nodejs bundles npm,

@@ -6,6 +6,12 @@
 #   OV_RUN_DIR          run directory; Kamailio's own is $OV_RUN_DIR/kamailio
 #                       (pid file, RPC FIFO) (required)
 #   OV_SIP_ADDR         address to listen on (default 127.0.0.1)
+#   OV_SIP_ADVERTISE    IPv4 address written into Via and Record-Route
+#                       instead of the listening one: the public address
+#                       in front of it (a load balancer), each listener
+#                       with its own port. Kamailio resolves a name once at start
+#                       and refuses to start without an answer, so an
+#                       address it is (default: none)
 #   OV_SIP_WS_PORT      TCP port for SIP over WebSocket, ws (default: none)
 #   OV_SIP_WSS_PORT     TCP port for SIP over secure WebSocket, wss; needs
 #                       OV_TLS_CERT and OV_TLS_KEY (default: none)
@@ -24,7 +30,10 @@
 #   OV_ADMIN_URL        admin bus URLs, comma-separated: it keeps the call
 #                       history (default: none; no history is kept)
 #   OV_IVR_URL          IVR bus URLs, comma-separated: it plays the voice
-#                       messages (default: none; messages are skipped)
+#                       messages (default: none; messages are skipped).
+#                       "{rtpengine}" in them stands for the host of the
+#                       call's rtpengine: each play goes to the IVR
+#                       beside it (tcp://{rtpengine}:7103, docs/deploy.md)
 #   OV_TRUNK_SOURCES    the carrier's addresses, "ip", "ip/len" or "ip:port",
 #                       comma-separated: INVITEs from them are calls to
 #                       fixed numbers; from anywhere else, devices that
@@ -44,6 +53,8 @@
 #                       least twice OV_NAT_PING_S)
 #   OV_LUA_CPATH        Lua cpath of ovbus.so (default build/lib/?.so)
 #   OV_KAMAILIO         the kamailio binary (default: kamailio on PATH)
+#   OV_KAMAILIO_LOG_FORMAT  text (default) or json: one JSON object a line
+#                       (Kamailio's core json log engine)
 #
 # A bad or missing value exits 2 naming the variable.
 set -euo pipefail
@@ -154,6 +165,15 @@ export OV_ROUTER_URL OV_REGISTRAR_URL OV_IVR_URL=${OV_IVR_URL:-}
 export OV_ADMIN_URL=${OV_ADMIN_URL:-}
 export OV_LUA_CPATH=${OV_LUA_CPATH:-$ROOT/build/lib/?.so}
 [[ $ADDR =~ ^[0-9A-Za-z.:-]+$ ]] || die "OV_SIP_ADDR=\"$ADDR\" is not an address"
+ADV=${OV_SIP_ADVERTISE:-}
+[[ -z $ADV || $ADV =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] ||
+	die "OV_SIP_ADVERTISE=\"$ADV\" is not an IPv4 address"
+LOG_ARGS=()
+case ${OV_KAMAILIO_LOG_FORMAT:-text} in
+text) ;;
+json) LOG_ARGS=(--log-engine=json) ;;
+*) die "OV_KAMAILIO_LOG_FORMAT=\"$OV_KAMAILIO_LOG_FORMAT\" is not text or json" ;;
+esac
 # An IPv6 address goes in brackets in a listen spec.
 [[ $ADDR == *:* ]] && ADDR="[$ADDR]"
 
@@ -178,10 +198,16 @@ if [ -f "$PIDFILE" ]; then
 	rm -f "$PIDFILE"
 fi
 
-LISTEN=(-l "udp:$ADDR:$PORT" -l "tcp:$ADDR:$PORT")
-[ -z "$OV_SIP_WS_PORT" ] || LISTEN+=(-l "tcp:$ADDR:$OV_SIP_WS_PORT")
-[ -z "$OV_SIP_WSS_PORT" ] || LISTEN+=(-l "tls:$ADDR:$OV_SIP_WSS_PORT")
-[ -z "$OV_HTTP_PORT" ] || LISTEN+=(-l "tcp:$HTTP_ADDR:$OV_HTTP_PORT")
+# With OV_SIP_ADVERTISE every listener advertises it with its own port:
+# Kamailio carries one -l's advertised address over to the -l options
+# after it that name none.
+LISTEN=(-l "udp:$ADDR:$PORT${ADV:+/$ADV:$PORT}" -l "tcp:$ADDR:$PORT${ADV:+/$ADV:$PORT}")
+[ -z "$OV_SIP_WS_PORT" ] ||
+	LISTEN+=(-l "tcp:$ADDR:$OV_SIP_WS_PORT${ADV:+/$ADV:$OV_SIP_WS_PORT}")
+[ -z "$OV_SIP_WSS_PORT" ] ||
+	LISTEN+=(-l "tls:$ADDR:$OV_SIP_WSS_PORT${ADV:+/$ADV:$OV_SIP_WSS_PORT}")
+[ -z "$OV_HTTP_PORT" ] ||
+	LISTEN+=(-l "tcp:$HTTP_ADDR:$OV_HTTP_PORT${ADV:+/$ADV:$OV_HTTP_PORT}")
 
 # Written anew at every start: what OV_TRUNK_SOURCES says now.
 TRUNK_FILE=$DIR/trunk.address
@@ -192,7 +218,7 @@ TRUNK_FILE=$DIR/trunk.address
 
 ulimit -c 0
 cd "$DIR"
-exec "${OV_KAMAILIO:-kamailio}" -DD -E -f "$CFG" \
+exec "${OV_KAMAILIO:-kamailio}" -DD -E "${LOG_ARGS[@]}" -f "$CFG" \
 	-P "$PIDFILE" -Y "$DIR" -w "$DIR" -m "${OV_KAMAILIO_SHM_MB:-128}" -M 8 \
 	"${LISTEN[@]}" "${WS_ARGS[@]}" \
 	-A "OV_LUA_SCRIPT=\"$LUA\"" \

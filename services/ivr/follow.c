@@ -117,6 +117,7 @@ enum ov_err ivr_follow_start(void)
 {
 	struct ov_follow_cfg fc = {
 		.admin = ivr.admin,
+		.admin_url = ivr.cfg.admin_url,
 		.events_url = ivr.cfg.events_url,
 		.poll_ms = (unsigned)ivr.cfg.poll_ms,
 		.deadline_ms = (unsigned)ivr.cfg.admin_deadline_ms,

@@ -48,6 +48,7 @@ enum ov_err router_sync_start(const struct router_sync_cfg *cfg)
 		return OV_EINVAL;
 	struct ov_follow_cfg fc = {
 		.admin = sy.admin,
+		.admin_url = cfg->admin_url,
 		.events_url = cfg->events_url,
 		.poll_ms = cfg->poll_ms,
 		.deadline_ms = cfg->deadline_ms,

@@ -25,6 +25,7 @@
  * the client is opened on first use in each process, again whenever
  * getpid() says this is not the process that opened it.
  */
+#include <ctype.h>
 #include <dlfcn.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -136,6 +137,111 @@ static enum ov_err url_check(const char *url, void *arg)
 	(void)url;
 	(void)arg;
 	return OV_OK;
+}
+
+/* ---- the IVR beside the call's rtpengine ----
+ *
+ * With "{rtpengine}" in the IVR's URLs (tcp://{rtpengine}:7103), a play
+ * goes to the IVR at the host of the rtpengine that holds the call: the
+ * one beside it, whose prompt files that rtpengine can read
+ * (docs/deploy.md, "Media"). One client per host, opened lazily in each
+ * process like the others. */
+#define OVBUS_RTPE_MARK "{rtpengine}"
+#define OVBUS_IVR_HOSTS 64
+#define OVBUS_HOST_MAX 256
+
+static struct ovbus_peer ivr_at[OVBUS_IVR_HOSTS];
+static char ivr_host[OVBUS_IVR_HOSTS][OVBUS_HOST_MAX];
+
+/* The host of an ng socket, "udp:HOST:PORT" or "udp6:[HOST]:PORT". */
+static bool rtpe_host(const char *sock, char *out, size_t out_size)
+{
+	const char *p = strchr(sock, ':');
+	const char *end = p ? strrchr(p + 1, ':') : NULL;
+
+	if (!p || !end || end == p + 1)
+		return false;
+	p++;
+	if (*p == '[' && end[-1] == ']') {
+		p++;
+		end--;
+	}
+	size_t len = (size_t)(end - p);
+	if (len == 0 || len >= out_size)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)p[i]) && !strchr(".-:", p[i]))
+			return false;
+	memcpy(out, p, len);
+	out[len] = '\0';
+	return true;
+}
+
+/* tmpl with every OVBUS_RTPE_MARK replaced by host (an IPv6 address in
+ * brackets). */
+static bool expand_urls(const char *tmpl, const char *host, char *out,
+			size_t out_size)
+{
+	size_t mark = strlen(OVBUS_RTPE_MARK), n = 0;
+	bool v6 = strchr(host, ':') != NULL;
+
+	while (*tmpl) {
+		int k;
+		if (strncmp(tmpl, OVBUS_RTPE_MARK, mark) == 0) {
+			k = snprintf(out + n, out_size - n, v6 ? "[%s]" : "%s",
+				     host);
+			tmpl += mark;
+		} else {
+			k = snprintf(out + n, out_size - n, "%c", *tmpl++);
+		}
+		if (k < 0 || (size_t)k >= out_size - n)
+			return false;
+		n += (size_t)k;
+	}
+	return true;
+}
+
+static void ivr_at_reset(void)
+{
+	for (size_t i = 0; i < OVBUS_IVR_HOSTS; i++) {
+		client_drop(&ivr_at[i]);
+		ivr_at[i].name = NULL;
+		ivr_host[i][0] = '\0';
+	}
+}
+
+/* The IVR peer for a call on rtpengine `rtpe` ("" when the edge knows
+ * none); NULL with msg set when there is none to ask. */
+static struct ovbus_peer *ivr_peer(const char *rtpe, char *msg, size_t msg_size)
+{
+	struct ovbus_peer *ivr = &st.peers[PEER_IVR];
+	char host[OVBUS_HOST_MAX];
+	size_t i;
+
+	if (!strstr(ivr->urls, OVBUS_RTPE_MARK))
+		return ivr;
+	if (!rtpe_host(rtpe, host, sizeof(host))) {
+		snprintf(msg, msg_size,
+			 "rtpengine \"%.64s\" is not udp:HOST:PORT: no IVR "
+			 "beside it to ask",
+			 rtpe);
+		return NULL;
+	}
+	for (i = 0; i < OVBUS_IVR_HOSTS && ivr_at[i].name; i++)
+		if (strcmp(ivr_host[i], host) == 0)
+			return &ivr_at[i];
+	if (i == OVBUS_IVR_HOSTS ||
+	    !expand_urls(ivr->urls, host, ivr_at[i].urls,
+			 sizeof(ivr_at[i].urls))) {
+		snprintf(msg, msg_size,
+			 "no IVR client for rtpengine host %.64s (at most %d "
+			 "hosts)",
+			 host, OVBUS_IVR_HOSTS);
+		return NULL;
+	}
+	memcpy(ivr_host[i], host, strlen(host) + 1);
+	ivr_at[i].name = "ivr";
+	return &ivr_at[i];
 }
 
 /* Pushes the failure triple: nil, error name, message. */
@@ -570,7 +676,20 @@ static int call_method(lua_State *L, const struct ovbus_method *m)
 		snprintf(msg, sizeof(msg), "out of memory");
 		goto out;
 	}
-	e = client_get(&st.peers[m->peer], &c, msg, sizeof(msg));
+	struct ovbus_peer *peer = &st.peers[m->peer];
+	if (m->peer == PEER_IVR) {
+		lua_getfield(L, 1, "rtpengine");
+		peer = ivr_peer(lua_type(L, -1) == LUA_TSTRING
+					? lua_tostring(L, -1)
+					: "",
+				msg, sizeof(msg));
+		lua_pop(L, 1);
+		if (!peer) {
+			e = OV_EUNAVAIL;
+			goto out;
+		}
+	}
+	e = client_get(peer, &c, msg, sizeof(msg));
 	if (e != OV_OK)
 		goto out;
 	snprintf(rid, sizeof(rid), "edge-%ld-%lu", (long)getpid(), ++st.seq);
@@ -784,8 +903,16 @@ static void configure_peer(lua_State *L, struct ovbus_peer *p, bool required)
 			   "ovbus.configure: %s must be a string of bus URLs",
 			   p->name);
 	urls = lua_tolstring(L, -1, &len);
-	if (len >= sizeof(p->urls) || strlen(urls) != len ||
-	    ov_cfg_each_url(urls, url_check, NULL) != OV_OK)
+	/* A template is checked as it will be used. */
+	char sample[OVBUS_URLS_MAX];
+	const char *checked = urls;
+	if (strstr(urls, OVBUS_RTPE_MARK)) {
+		checked = expand_urls(urls, "192.0.2.1", sample, sizeof(sample))
+				  ? sample
+				  : "";
+	}
+	if (len >= sizeof(p->urls) || strlen(urls) != len || !*checked ||
+	    ov_cfg_each_url(checked, url_check, NULL) != OV_OK)
 		luaL_error(L,
 			   "ovbus.configure: %s=\"%s\" is not tcp://, ipc:// "
 			   "or inproc:// URLs separated by commas",
@@ -795,6 +922,8 @@ static void configure_peer(lua_State *L, struct ovbus_peer *p, bool required)
 		 * ones, so the next call opens another. */
 		client_drop(p);
 		memcpy(p->urls, urls, len + 1);
+		if (p == &st.peers[PEER_IVR])
+			ivr_at_reset();
 	}
 	lua_pop(L, 1);
 }
