@@ -170,11 +170,6 @@ out:
 	return e;
 }
 
-static void rand_bytes(void *buf, size_t n)
-{
-	randombytes_buf(buf, n);
-}
-
 /* Activates one draft user: a temporary password, and the seed's
  * "Attivazione Utenza" mail with it. */
 static enum ov_err activate(struct admin_req *r, const char *id,
@@ -184,7 +179,8 @@ static enum ov_err activate(struct admin_req *r, const char *id,
 	PGresult *res = NULL;
 	enum ov_err e;
 
-	if (admin_password_generate(pw, sizeof(pw), rand_bytes) != OV_OK ||
+	if (admin_password_generate(pw, sizeof(pw), randombytes_uniform) !=
+		    OV_OK ||
 	    !admin_password_hash(r->app, pw, hash, sizeof(hash)) ||
 	    !admin_seal(r->app, pw, sealed, sizeof(sealed))) {
 		sodium_memzero(pw, sizeof(pw));

@@ -59,11 +59,6 @@ static void uuid_new(char out[37])
 		 b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
-static void rand_bytes(void *buf, size_t n)
-{
-	randombytes_buf(buf, n);
-}
-
 /* Answers with the tenant as it is now, or 404. */
 static void reply_tenant(struct admin_req *r, int status, const char *id)
 {
@@ -160,8 +155,8 @@ void tenants_create(struct admin_req *r)
 	}
 	uuid_new(id);
 	snprintf(domain, sizeof(domain), "%.8s.%s", id, r->app->cfg.sip_suffix);
-	if (admin_password_generate(password, sizeof(password), rand_bytes) !=
-		    OV_OK ||
+	if (admin_password_generate(password, sizeof(password),
+				    randombytes_uniform) != OV_OK ||
 	    !admin_password_hash(r->app, password, hash, sizeof(hash)) ||
 	    !admin_seal(r->app, password, sealed, sizeof(sealed))) {
 		sodium_memzero(password, sizeof(password));
