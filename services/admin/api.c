@@ -461,6 +461,8 @@ bool admin_http(const struct ov_http_request *req, struct ov_http_response *res,
 	case OV_ROUTE_NONE:
 		return false;
 	case OV_ROUTE_BAD_METHOD:
+		ov_route_allow(admin_routes, admin_n_routes, path, res->allow,
+			       sizeof(res->allow));
 		admin_fail(&r, 405, OV_EINVAL, NULL, "%s is not allowed here",
 			   req->method);
 		return true;
