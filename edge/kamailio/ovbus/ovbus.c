@@ -202,7 +202,7 @@ static void push_enum(lua_State *L, const ProtobufCEnumDescriptor *d, int v)
 		lua_pushliteral(L, "unknown");
 		return;
 	}
-	for (i = 0; ev->name[i] && i < sizeof(name) - 1; i++) {
+	for (i = 0; i < sizeof(name) - 1 && ev->name[i]; i++) {
 		char c = ev->name[i];
 		name[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 	}
