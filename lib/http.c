@@ -380,7 +380,7 @@ static void *watchdog(void *arg)
 			       "reason=\"head_timeout\"");
 
 	while (!atomic_load(&h->stopping)) {
-		struct timespec ts = {0, 200 * 1000 * 1000};
+		struct timespec ts = {0, 200L * 1000 * 1000};
 		nanosleep(&ts, NULL);
 		uint64_t now = ov_now_us();
 		pthread_mutex_lock(&h->mu);

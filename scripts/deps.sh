@@ -13,6 +13,8 @@ PACKAGES=(
 	liblua5.1-0-dev lua5.1
 	libespeak-ng-dev espeak-ng-data
 	libcmocka-dev clang-format
+	# static analysis (make lint)
+	cppcheck clang-tidy
 	# run: the real components of the stack
 	tzdata
 	postgresql postgresql-client
