@@ -3,8 +3,9 @@
 #   make            build everything into build/
 #   make run        start the whole stack on loopback (scripts/stack.sh)
 #   make web        the web app "Telefono Virtuale" into build/web (npm)
-#   make test       unit tests, the same under ASan+UBSan, integration,
-#                   the app in Chromium
+#   make test       static analysis, unit tests, the same under
+#                   ASan+UBSan, integration, the app in Chromium
+#   make lint       cppcheck and clang-tidy on our C (scripts/lint.sh)
 #   make bench      benchmarks in bench/
 #   make fmt        clang-format every C file
 #   make clean
@@ -26,8 +27,8 @@ CFLAGS   += -std=c17 -fPIC -pthread $(WARN) -MMD -MP
 # Generated protobuf-c code is not ours to warn about.
 PBFLAGS  := -std=c17 -fPIC -O2 -g -MMD -MP
 # Every binary links what it uses and nothing more (--as-needed): GLib
-# (time zones) is the router's, libcurl (SMTP, HTTP) notify's and ovctl's,
-# libespeak-ng (speech) the IVR's.
+# (time zones, tables, UUID and UTF-8 checks) most services', libcurl
+# (SMTP, HTTP) notify's and ovctl's, libespeak-ng (speech) the IVR's.
 LDFLAGS  += -Wl,--as-needed
 LDLIBS   := -lnng -lprotobuf-c -lmicrohttpd -lpq -lsodium -ljansson -lcurl $(GLIB_LIBS) -lespeak-ng -lpthread
 TESTLIBS := -lcmocka
@@ -51,7 +52,7 @@ BENCH    := $(B)/bin/bench-bus $(B)/bin/bench-router
 all: $(BINS) $(LUAMOD) $(UNIT) $(BENCH)
 .SECONDARY:
 .SECONDEXPANSION:
-.PHONY: all run test unit unit-asan integration bench fmt clean deps web web-deps
+.PHONY: all run test unit unit-asan integration bench fmt clean deps web web-deps lint
 
 # ---- generated code ----
 $(B)/proto/%.pb-c.c $(B)/proto/%.pb-c.h: proto/%.proto
@@ -174,8 +175,13 @@ web: web-deps
 unit: $(UNIT)
 unit-asan: $(UNIT_ASAN)
 
+# Static analysis (docs/testing.md): needs the generated headers only.
+lint: $(PB_H)
+	bash scripts/lint.sh
+
 test: deps
 	$(MAKE) all unit-asan web
+	$(MAKE) lint
 	bash scripts/test.sh $(UNIT) -- $(UNIT_ASAN)
 
 bench: deps

@@ -472,7 +472,8 @@ static void *caller_main(void *arg)
 
 	k->err = call(k->c, "slow", k->body, k->deadline_ms, &r);
 	snprintf(k->message, sizeof(k->message), "%s", r.message);
-	if (k->err == OV_OK && (r.body_len != 2 || memcmp(r.body, "ok", 2)))
+	if (k->err == OV_OK &&
+	    (r.body_len != 2 || memcmp(r.body, "ok", 2) != 0))
 		k->err = OV_EINTERNAL;
 	ov_bus_result_free(&r);
 	return NULL;

@@ -135,16 +135,31 @@ static bool ok_status(PGresult *r)
 enum ov_err ov_db_exec(struct ov_db *db, const char *stmt, int nparams,
 		       const char *const *params, PGresult **res)
 {
+	return ov_db_exec_bin(db, stmt, nparams, params, NULL, res);
+}
+
+enum ov_err ov_db_exec_bin(struct ov_db *db, const char *stmt, int nparams,
+			   const char *const *params, const int *lengths,
+			   PGresult **res)
+{
+	int formats[OV_DB_MAX_PARAMS];
 	enum ov_err e;
 
 	*res = NULL;
+	if (lengths) {
+		if (nparams < 0 || nparams > OV_DB_MAX_PARAMS)
+			return OV_EINVAL;
+		for (int i = 0; i < nparams; i++)
+			formats[i] = lengths[i] >= 0;
+	}
 	pthread_mutex_lock(&db->lock);
 	db->constraint[0] = '\0';
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if ((e = ensure(db)) != OV_OK)
 			break;
-		PGresult *r = PQexecPrepared(db->conn, stmt, nparams, params,
-					     NULL, NULL, 0);
+		PGresult *r =
+			PQexecPrepared(db->conn, stmt, nparams, params, lengths,
+				       lengths ? formats : NULL, 0);
 		if (ok_status(r)) {
 			*res = r;
 			e = OV_OK;

@@ -40,6 +40,14 @@ void ov_db_close(struct ov_db *db);
  * frees with PQclear; on failure *res is NULL. */
 enum ov_err ov_db_exec(struct ov_db *db, const char *stmt, int nparams,
 		       const char *const *params, PGresult **res);
+/* The same with binary parameters: lengths[i] is -1 for a text
+ * parameter (params[i] a C string) and otherwise the byte length of a
+ * binary one, which libpq sends as it is (a bytea: no hex, no escaping).
+ * At most OV_DB_MAX_PARAMS parameters. */
+#define OV_DB_MAX_PARAMS 32
+enum ov_err ov_db_exec_bin(struct ov_db *db, const char *stmt, int nparams,
+			   const char *const *params, const int *lengths,
+			   PGresult **res);
 /* The constraint the last failed ov_db_exec violated on this handle
  * ("" when none): a unique index name tells which field conflicts. */
 const char *ov_db_constraint(const struct ov_db *db);

@@ -16,8 +16,10 @@
 
 #include "bus.h"
 #include "http_check.h"
+#include "json.h"
 #include "log.h"
 #include "metrics.h"
+#include "utf8.h"
 
 /* A connection, while it is open: the head clock of its next request.
  * The list is the watchdog's; MHD's CLOSED notification takes a
@@ -47,72 +49,27 @@ struct pending {
 	uint64_t t0;
 };
 
+/* libmicrohttpd's reason phrase (RFC 9110's names); "Unknown" for a
+ * code it has none for, which gets its class's. */
 static const char *status_title(int status)
 {
-	switch (status) {
-	case 400:
-		return "Bad Request";
-	case 401:
-		return "Unauthorized";
-	case 403:
-		return "Forbidden";
-	case 404:
-		return "Not Found";
-	case 405:
-		return "Method Not Allowed";
-	case 408:
-		return "Request Timeout";
-	case 409:
-		return "Conflict";
-	case 411:
-		return "Length Required";
-	case 412:
-		return "Precondition Failed";
-	case 413:
-		return "Content Too Large";
-	case 415:
-		return "Unsupported Media Type";
-	case 422:
-		return "Unprocessable Content";
-	case 429:
-		return "Too Many Requests";
-	case 431:
-		return "Request Header Fields Too Large";
-	case 503:
-		return "Service Unavailable";
-	case 504:
-		return "Gateway Timeout";
-	default:
-		return status >= 500 ? "Internal Server Error" : "Error";
-	}
+	const char *t = MHD_get_reason_phrase_for((unsigned)status);
+
+	if (strcmp(t, "Unknown") != 0)
+		return t;
+	return status >= 500 ? "Internal Server Error" : "Error";
 }
 
-/* Appends s to a JSON document as a string (ASCII-safe escaping). */
-static size_t json_str(char *out, size_t size, const char *s)
+/* s as a JSON string: its longest valid UTF-8 prefix (a detail cut
+ * short by a format buffer may end inside a character). */
+static json_t *text_json(const char *s)
 {
-	size_t o = 0;
-	if (o < size)
-		out[o] = '"';
-	o++;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		char esc[8];
-		const char *p = esc;
-		if (c == '"' || c == '\\') {
-			esc[0] = '\\', esc[1] = (char)c, esc[2] = 0;
-		} else if (c < 0x20) {
-			snprintf(esc, sizeof(esc), "\\u%04x", c);
-		} else {
-			esc[0] = (char)c, esc[1] = 0;
-		}
-		for (; *p; p++, o++)
-			if (o < size)
-				out[o] = *p;
-	}
-	if (o < size)
-		out[o] = '"';
-	o++;
-	return o;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0, len = strlen(s), k;
+
+	while (n < len && (k = ov_utf8_seq(p + n, len - n)) > 0)
+		n += k;
+	return json_stringn(s, n);
 }
 
 void ov_http_reply(struct ov_http_response *res, int status,
@@ -135,32 +92,25 @@ void ov_http_problem_code(struct ov_http_response *res, int status,
 			  const char *code, const char *field,
 			  const char *detail)
 {
-	char tmp[1024];
-	size_t o = 0;
-	char *body;
+	const char *title = status_title(status);
+	json_t *o = json_object();
+	char *body = NULL;
+	size_t len = 0;
 
-	o += (size_t)snprintf(tmp, sizeof(tmp),
-			      "{\"type\":\"about:blank\",\"title\":\"%s\","
-			      "\"status\":%d,\"code\":\"%s\",\"detail\":",
-			      status_title(status), status, code);
-	o += json_str(tmp + o, o < sizeof(tmp) ? sizeof(tmp) - o : 0,
-		      detail ? detail : status_title(status));
-	if (field && o < sizeof(tmp)) {
-		o += (size_t)snprintf(tmp + o, sizeof(tmp) - o, ",\"field\":");
-		o += json_str(tmp + o, o < sizeof(tmp) ? sizeof(tmp) - o : 0,
-			      field);
+	if (o) {
+		json_object_set_new(o, "type", json_string("about:blank"));
+		json_object_set_new(o, "title", json_string(title));
+		json_object_set_new(o, "status", json_integer(status));
+		json_object_set_new(o, "code", text_json(code));
+		json_object_set_new(o, "detail",
+				    text_json(detail ? detail : title));
+		if (field)
+			json_object_set_new(o, "field", text_json(field));
+		body = ov_json_dump(o, &len);
+		json_decref(o);
 	}
-	if (o + 2 >= sizeof(tmp)) {
-		o = (size_t)snprintf(tmp, sizeof(tmp),
-				     "{\"type\":\"about:blank\",\"status\":%d}",
-				     status);
-	} else {
-		tmp[o++] = '}';
-		tmp[o] = '\0';
-	}
-	body = strdup(tmp);
 	ov_http_reply(res, status, "application/problem+json", body,
-		      body ? o : 0);
+		      body ? len : 0);
 }
 
 const char *ov_http_header(const struct ov_http_request *req, const char *name)
@@ -294,6 +244,8 @@ static enum MHD_Result send_res(struct MHD_Connection *c,
 					res->content_encoding);
 	if (res->vary)
 		MHD_add_response_header(r, "Vary", res->vary);
+	if (res->allow[0])
+		MHD_add_response_header(r, "Allow", res->allow);
 	if (res->retry_after) {
 		char ra[16];
 		snprintf(ra, sizeof(ra), "%u", res->retry_after);
@@ -428,7 +380,7 @@ static void *watchdog(void *arg)
 			       "reason=\"head_timeout\"");
 
 	while (!atomic_load(&h->stopping)) {
-		struct timespec ts = {0, 200 * 1000 * 1000};
+		struct timespec ts = {0, 200L * 1000 * 1000};
 		nanosleep(&ts, NULL);
 		uint64_t now = ov_now_us();
 		pthread_mutex_lock(&h->mu);

@@ -36,7 +36,8 @@ struct ov_http_response {
 	/* Content-Security-Policy; NULL: OV_HTTP_CSP_NONE. Must outlive
 	 * the answer (a static string or one the service keeps). */
 	const char *csp;
-	bool close; /* sends Connection: close and closes after it */
+	bool close;	/* sends Connection: close and closes after it */
+	char allow[64]; /* the Allow header (a 405's methods); "": none */
 };
 
 /* The policy of every answer that is not a page of the app: it may load

@@ -54,6 +54,36 @@ enum ov_route_result ov_route_find(const struct ov_route *routes, size_t n,
 	return r;
 }
 
+bool ov_route_allow(const struct ov_route *routes, size_t n, const char *path,
+		    char *out, size_t size)
+{
+	struct ov_route_match tmp;
+	size_t o = 0;
+
+	if (!size)
+		return false;
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (!match(routes[i].pattern, path, &tmp))
+			continue;
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = strcmp(routes[k].method, routes[i].method) ==
+				       0 &&
+			       match(routes[k].pattern, path, &tmp);
+		if (seen)
+			continue;
+		int w = snprintf(out + o, size - o, "%s%s", o ? ", " : "",
+				 routes[i].method);
+		if (w < 0 || (size_t)w >= size - o) {
+			out[o] = '\0';
+			return false;
+		}
+		o += (size_t)w;
+	}
+	return true;
+}
+
 const char *ov_route_param(const struct ov_route_match *m, const char *name)
 {
 	for (size_t i = 0; i < m->n; i++)

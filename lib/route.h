@@ -42,6 +42,12 @@ enum ov_route_result ov_route_find(const struct ov_route *routes, size_t n,
 				   const struct ov_route **found,
 				   struct ov_route_match *m);
 
+/* The methods of the routes whose pattern matches path, each once, in
+ * table order and joined by ", ": the Allow header of a 405 (RFC 9110
+ * 15.5.6). "" when none; false when out is too small for them all. */
+bool ov_route_allow(const struct ov_route *routes, size_t n, const char *path,
+		    char *out, size_t size);
+
 /* The value of parameter `name`, or NULL. */
 const char *ov_route_param(const struct ov_route_match *m, const char *name);
 

@@ -43,6 +43,34 @@ static void literal_and_method(void **state)
 	assert_null(find("GET", "", &m, &r));
 }
 
+/* A 405's Allow: every method the path has, once each, in table order. */
+static void allow(void **state)
+{
+	static const struct ov_route twice[] = {
+		{"GET", "/v1/users/{id}", "a"},
+		{"GET", "/v1/users/me", "b"},
+		{"PATCH", "/v1/users/{id}", "c"},
+		{"DELETE", "/v1/users/{id}", "d"},
+	};
+	char out[64];
+	(void)state;
+
+	assert_true(ov_route_allow(routes, N, "/v1/users", out, sizeof(out)));
+	assert_string_equal(out, "GET, POST");
+	assert_true(ov_route_allow(routes, N, "/v1/users/7", out, sizeof(out)));
+	assert_string_equal(out, "GET");
+	assert_true(ov_route_allow(routes, N, "/v1/nothing", out, sizeof(out)));
+	assert_string_equal(out, "");
+	assert_true(ov_route_allow(twice, 4, "/v1/users/me", out, sizeof(out)));
+	assert_string_equal(out, "GET, PATCH, DELETE");
+	assert_true(ov_route_allow(twice, 4, "/v1/users/x", out, sizeof(out)));
+	assert_string_equal(out, "GET, PATCH, DELETE");
+	/* Too small: a whole prefix of the list, and false. */
+	assert_false(ov_route_allow(twice, 4, "/v1/users/x", out, 12));
+	assert_string_equal(out, "GET, PATCH");
+	assert_false(ov_route_allow(twice, 4, "/v1/users/x", out, 0));
+}
+
 static void params(void **state)
 {
 	struct ov_route_match m;
@@ -83,6 +111,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(literal_and_method),
+		cmocka_unit_test(allow),
 		cmocka_unit_test(params),
 		cmocka_unit_test(long_parameter_does_not_match),
 	};

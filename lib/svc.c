@@ -213,8 +213,8 @@ int ov_svc_main(const struct ov_svc *svc, int argc, char **argv)
 	int rc = 1;
 	bool check = false;
 
-	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--check-config") &&
-			 strcmp(argv[1], "--version"))) {
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--check-config") != 0 &&
+			 strcmp(argv[1], "--version") != 0)) {
 		usage(svc->name);
 		return EXIT_CONFIG;
 	}

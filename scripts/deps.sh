@@ -15,6 +15,8 @@ PACKAGES=(
 	lua-cjson
 	libespeak-ng-dev espeak-ng-data
 	libcmocka-dev clang-format
+	# static analysis (make lint)
+	cppcheck clang-tidy
 	# run: the real components of the stack
 	tzdata
 	postgresql postgresql-client

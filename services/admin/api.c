@@ -327,15 +327,6 @@ bool admin_password_verify(const char *hash, const char *pw)
 	return hash && crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
 }
 
-/* bytea parameters travel as hex text. */
-static void hex_param(const unsigned char *b, size_t n, char *out,
-		      size_t out_len)
-{
-	out[0] = '\\';
-	out[1] = 'x';
-	sodium_bin2hex(out + 2, out_len - 2, b, n);
-}
-
 /* Who is asking: an operator key ("ovk_…") or a person's token
  * ("ovt_…") in "Authorization: Bearer". False when the credentials are
  * missing or wrong (the answer is written). */
@@ -343,7 +334,6 @@ static bool identify(struct admin_req *r, bool *must_change)
 {
 	const char *h = ov_http_header(r->http, "Authorization");
 	unsigned char hash[32];
-	char hex[2 * 32 + 3];
 	PGresult *res = NULL;
 	enum ov_err e;
 
@@ -355,17 +345,18 @@ static bool identify(struct admin_req *r, bool *must_change)
 	}
 	const char *tok = h + 7;
 	admin_token_hash(tok, hash);
-	hex_param(hash, sizeof(hash), hex, sizeof(hex));
-	const char *p[] = {hex};
+	/* The hash is a bytea: sent as a binary parameter. */
+	const char *p[] = {(const char *)hash};
+	const int len[] = {sizeof(hash)};
 	if (strncmp(tok, "ovk_", 4) == 0) {
-		e = ov_db_exec(r->db, "apikey_find", 1, p, &res);
+		e = ov_db_exec_bin(r->db, "apikey_find", 1, p, len, &res);
 		if (e == OV_OK && PQntuples(res) == 1) {
 			r->role = ROLE_OPERATOR;
 			snprintf(r->actor, sizeof(r->actor), "operator:%s",
 				 PQgetvalue(res, 0, 0));
 		}
 	} else {
-		e = ov_db_exec(r->db, "token_find", 1, p, &res);
+		e = ov_db_exec_bin(r->db, "token_find", 1, p, len, &res);
 		if (e == OV_OK && PQntuples(res) == 1) {
 			snprintf(r->user_id, sizeof(r->user_id), "%s",
 				 PQgetvalue(res, 0, 0));
@@ -461,6 +452,8 @@ bool admin_http(const struct ov_http_request *req, struct ov_http_response *res,
 	case OV_ROUTE_NONE:
 		return false;
 	case OV_ROUTE_BAD_METHOD:
+		ov_route_allow(admin_routes, admin_n_routes, path, res->allow,
+			       sizeof(res->allow));
 		admin_fail(&r, 405, OV_EINVAL, NULL, "%s is not allowed here",
 			   req->method);
 		return true;

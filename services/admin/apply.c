@@ -5,6 +5,7 @@
  * version with a readable diff. Applies of one tenant are serialised by
  * a row lock on the tenant; an unchanged draft changes nothing.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,11 +171,6 @@ out:
 	return e;
 }
 
-static void rand_bytes(void *buf, size_t n)
-{
-	randombytes_buf(buf, n);
-}
-
 /* Activates one draft user: a temporary password, and the seed's
  * "Attivazione Utenza" mail with it. */
 static enum ov_err activate(struct admin_req *r, const char *id,
@@ -184,7 +180,8 @@ static enum ov_err activate(struct admin_req *r, const char *id,
 	PGresult *res = NULL;
 	enum ov_err e;
 
-	if (admin_password_generate(pw, sizeof(pw), rand_bytes) != OV_OK ||
+	if (admin_password_generate(pw, sizeof(pw), randombytes_uniform) !=
+		    OV_OK ||
 	    !admin_password_hash(r->app, pw, hash, sizeof(hash)) ||
 	    !admin_seal(r->app, pw, sealed, sizeof(sealed))) {
 		sodium_memzero(pw, sizeof(pw));
@@ -264,30 +261,27 @@ static enum ov_err version_write(struct admin_req *r, const char *tenant_id,
 	PGresult *res = NULL;
 	uint8_t *snap = NULL;
 	size_t snap_len = 0;
-	char *snap_hex = NULL, vtext[16];
+	char vtext[16];
 	enum ov_err e = snapshot_pack(doc, tenant_id, version,
 				      (int64_t)time(NULL), &snap, &snap_len);
 
 	if (e != OV_OK)
 		return e;
-	snap_hex = malloc(2 * snap_len + 3);
-	if (!snap_hex) {
+	if (snap_len > INT_MAX) {
 		free(snap);
-		return OV_EEXHAUSTED;
+		return OV_ETOOBIG;
 	}
-	snap_hex[0] = '\\';
-	snap_hex[1] = 'x';
-	sodium_bin2hex(snap_hex + 2, 2 * snap_len + 1, snap, snap_len);
 	snprintf(vtext, sizeof(vtext), "%u", version);
-	/* An operator (suspend, delete) is nobody of the tenant. */
-	const char *pv[] = {tenant_id, vtext,
-			    snap_hex,  doc_text,
-			    digest,    r->user_id[0] ? r->user_id : NULL};
-	e = ov_db_exec(r->db, "version_insert", 6, pv, &res);
+	/* An operator (suspend, delete) is nobody of the tenant. The
+	 * snapshot is a bytea: a binary parameter, sent as packed. */
+	const char *pv[] = {
+		tenant_id, vtext,  (const char *)snap,
+		doc_text,  digest, r->user_id[0] ? r->user_id : NULL};
+	const int len[] = {-1, -1, (int)snap_len, -1, -1, -1};
+	e = ov_db_exec_bin(r->db, "version_insert", 6, pv, len, &res);
 	if (e == OV_OK)
 		*seq = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
-	free(snap_hex);
 	free(snap);
 	return e;
 }

@@ -152,15 +152,9 @@ static bool lookup(struct admin_req *r, struct account *a)
 	return true;
 }
 
-static void hex_hash(const char *secret, char out[67])
-{
-	unsigned char h[32];
-
-	admin_token_hash(secret, h);
-	out[0] = '\\';
-	out[1] = 'x';
-	sodium_bin2hex(out + 2, 65, h, sizeof(h));
-}
+/* Secrets are stored as their hash, a bytea sent as a binary parameter:
+ * the 32 bytes themselves, not hex text for the server to decode. */
+#define HASH_LEN 32
 
 void auth_login(struct admin_req *r)
 {
@@ -170,7 +164,8 @@ void auth_login(struct admin_req *r)
 		{"password", OV_J_STR, true},
 	};
 	struct account a;
-	char token[64], hash[67], ttl[16];
+	char token[64], ttl[16];
+	unsigned char hash[HASH_LEN];
 	PGresult *res = NULL;
 
 	if (!admin_body_ok(r, f, sizeof(f) / sizeof(f[0])) || !lookup(r, &a))
@@ -188,10 +183,11 @@ void auth_login(struct admin_req *r)
 	}
 	clear(r, a.acct_key);
 	admin_token_new("ovt_", token, sizeof(token));
-	hex_hash(token, hash);
+	admin_token_hash(token, hash);
 	snprintf(ttl, sizeof(ttl), "%d", r->app->cfg.token_ttl_s);
-	const char *p[] = {hash, a.id, a.tenant_id, ttl};
-	enum ov_err e = ov_db_exec(r->db, "token_insert", 4, p, &res);
+	const char *p[] = {(const char *)hash, a.id, a.tenant_id, ttl};
+	const int len[] = {HASH_LEN, -1, -1, -1};
+	enum ov_err e = ov_db_exec_bin(r->db, "token_insert", 4, p, len, &res);
 	if (e != OV_OK) {
 		admin_fail_store(r, e, "session");
 		return;
@@ -229,7 +225,7 @@ void auth_logout(struct admin_req *r)
 		{"all", OV_J_BOOL, false},
 	};
 	const char *h = ov_http_header(r->http, "Authorization");
-	char hash[67];
+	unsigned char hash[HASH_LEN];
 	PGresult *res = NULL;
 	enum ov_err e;
 
@@ -249,9 +245,10 @@ void auth_logout(struct admin_req *r)
 		e = logout_all(r);
 	} else {
 		/* identify() checked the header's shape */
-		hex_hash(h + 7, hash);
-		const char *p[] = {hash};
-		e = ov_db_exec(r->db, "token_delete", 1, p, &res);
+		admin_token_hash(h + 7, hash);
+		const char *p[] = {(const char *)hash};
+		const int len[] = {HASH_LEN};
+		e = ov_db_exec_bin(r->db, "token_delete", 1, p, len, &res);
 		PQclear(res);
 	}
 	if (e != OV_OK) {
@@ -402,7 +399,8 @@ void auth_forgot(struct admin_req *r)
 	};
 	static const char alphabet[] = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 	struct account a;
-	char code[RESET_CODE_LEN + 1], hash[67], ttl[16];
+	char code[RESET_CODE_LEN + 1], ttl[16];
+	unsigned char hash[HASH_LEN];
 	char sealed[ADMIN_SEALED_MAX];
 	PGresult *res = NULL;
 	enum ov_err e = OV_OK;
@@ -418,16 +416,18 @@ void auth_forgot(struct admin_req *r)
 			code[i] = alphabet[randombytes_uniform(
 				sizeof(alphabet) - 1)];
 		code[RESET_CODE_LEN] = '\0';
-		hex_hash(code, hash);
+		admin_token_hash(code, hash);
 		if (!admin_seal(r->app, code, sealed, sizeof(sealed)))
 			e = OV_EEXHAUSTED;
 		sodium_memzero(code, sizeof(code));
 		snprintf(ttl, sizeof(ttl), "%d", r->app->cfg.reset_ttl_s);
-		const char *p[] = {hash, a.id, a.tenant_id, ttl};
+		const char *p[] = {(const char *)hash, a.id, a.tenant_id, ttl};
+		const int len[] = {HASH_LEN, -1, -1, -1};
 		if (e == OV_OK)
 			e = ov_db_begin(r->db);
 		if (e == OV_OK)
-			e = ov_db_exec(r->db, "reset_insert", 4, p, &res);
+			e = ov_db_exec_bin(r->db, "reset_insert", 4, p, len,
+					   &res);
 		PQclear(res);
 		if (e == OV_OK)
 			e = mail_user(r, a.id, a.tenant_id, "password_reset",
@@ -460,7 +460,7 @@ void auth_reset(struct admin_req *r)
 		{"confirm_password", OV_J_STR, true},
 	};
 	struct account a;
-	char hash[67];
+	unsigned char hash[HASH_LEN];
 	PGresult *res = NULL;
 
 	if (!admin_body_ok(r, f, sizeof(f) / sizeof(f[0])) || !lookup(r, &a) ||
@@ -468,11 +468,12 @@ void auth_reset(struct admin_req *r)
 		return;
 	enum ov_err e = OV_ENOTFOUND;
 	if (a.found) {
-		hex_hash(admin_str(r, "code"), hash);
-		const char *p[] = {hash, a.id};
+		admin_token_hash(admin_str(r, "code"), hash);
+		const char *p[] = {(const char *)hash, a.id};
+		const int len[] = {HASH_LEN, -1};
 		e = ov_db_begin(r->db);
 		if (e == OV_OK)
-			e = ov_db_exec(r->db, "reset_use", 2, p, &res);
+			e = ov_db_exec_bin(r->db, "reset_use", 2, p, len, &res);
 		if (e == OV_OK && PQntuples(res) != 1)
 			e = OV_ENOTFOUND;
 		PQclear(res);

@@ -48,8 +48,9 @@ static const char *event_invalid(const Ov__Admin__CallEvent *ev)
 		return "unknown kind";
 	if (!ev->call_id[0] || strlen(ev->call_id) > 255)
 		return "call_id must be 1 to 255 bytes";
-	if (strcmp(ev->direction, "in") && strcmp(ev->direction, "out") &&
-	    strcmp(ev->direction, "internal"))
+	if (strcmp(ev->direction, "in") != 0 &&
+	    strcmp(ev->direction, "out") != 0 &&
+	    strcmp(ev->direction, "internal") != 0)
 		return "direction must be in, out or internal";
 	if (!number_ok(ev->from_number) || !number_ok(ev->to_number))
 		return "from_number and to_number must be 1 to 64 bytes";

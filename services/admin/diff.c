@@ -746,9 +746,7 @@ static const struct {
 static void setting_text(struct buf *b, const json_t *v, bool it)
 {
 	if (json_is_boolean(v))
-		bput(b, "%s",
-		     json_is_true(v) ? (it ? "sì" : "yes")
-				     : (it ? "no" : "no"));
+		bput(b, "%s", json_is_true(v) ? (it ? "sì" : "yes") : "no");
 	else if (json_is_integer(v))
 		bput(b, "%lld", (long long)json_integer_value(v));
 	else if (json_is_string(v))

@@ -18,7 +18,7 @@ static enum ov_err apikey_create(const struct ov_bus_req *req,
 	Ov__Admin__ApiKeyCreateRequest *in;
 	Ov__Admin__ApiKeyCreateReply out =
 		OV__ADMIN__API_KEY_CREATE_REPLY__INIT;
-	char key[64], hex[67];
+	char key[64];
 	unsigned char h[32];
 	PGresult *res = NULL;
 	enum ov_err e;
@@ -40,11 +40,10 @@ static enum ov_err apikey_create(const struct ov_bus_req *req,
 	}
 	admin_token_new("ovk_", key, sizeof(key));
 	admin_token_hash(key, h);
-	hex[0] = '\\';
-	hex[1] = 'x';
-	sodium_bin2hex(hex + 2, sizeof(hex) - 2, h, sizeof(h));
-	const char *p[] = {in->name, hex};
-	e = ov_db_exec(db, "apikey_insert", 2, p, &res);
+	/* The hash is a bytea: sent as a binary parameter. */
+	const char *p[] = {in->name, (const char *)h};
+	const int len[] = {-1, sizeof(h)};
+	e = ov_db_exec_bin(db, "apikey_insert", 2, p, len, &res);
 	if (e == OV_OK) {
 		out.id = PQgetvalue(res, 0, 0);
 		out.key = key;

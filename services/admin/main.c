@@ -26,7 +26,7 @@ static const struct ov_cfg_var vars[] = {
 	OV_CFG_INT("OV_ADMIN_DB_POOL", "8", "database connections",
 		   &app.cfg.db_pool, 1, 64),
 	OV_CFG_INT("OV_TOKEN_TTL_S", "43200", "how long a login lasts (s)",
-		   &app.cfg.token_ttl_s, 60, 30 * 86400),
+		   &app.cfg.token_ttl_s, 60, 30L * 86400),
 	OV_CFG_INT("OV_RESET_TTL_S", "1800",
 		   "how long a password reset code is valid (s)",
 		   &app.cfg.reset_ttl_s, 60, 86400),

@@ -8,13 +8,14 @@
 /* Runs one change of the caller's own profile and its audit record in
  * one transaction; answers the failure and returns false. */
 static bool change(struct admin_req *r, const char *stmt, int n,
-		   const char *const *p, const char *action, json_t *detail)
+		   const char *const *p, const int *len, const char *action,
+		   json_t *detail)
 {
 	PGresult *res = NULL;
 	enum ov_err e = ov_db_begin(r->db);
 
 	if (e == OV_OK)
-		e = ov_db_exec(r->db, stmt, n, p, &res);
+		e = ov_db_exec_bin(r->db, stmt, n, p, len, &res);
 	PQclear(res);
 	e = admin_end_tx(r, e, r->tenant_id, action, r->user_id, detail);
 	if (e != OV_OK) {
@@ -53,7 +54,8 @@ void me_patch(struct admin_req *r)
 	json_t *tut = json_object_get(r->body, "tutorial_seen");
 	const char *p[] = {r->user_id, r->tenant_id, presence,
 			   tut ? (json_is_true(tut) ? "true" : "false") : NULL};
-	if (change(r, "me_update", 4, p, "me.update", json_deep_copy(r->body)))
+	if (change(r, "me_update", 4, p, NULL, "me.update",
+		   json_deep_copy(r->body)))
 		me_get(r);
 }
 
@@ -90,22 +92,12 @@ void me_photo_put(struct admin_req *r)
 			   "send a PNG or JPEG image with its Content-Type");
 		return;
 	}
-	size_t hex_len = 2 + 2 * n + 1;
-	char *hex = malloc(hex_len);
-	if (!hex) {
-		admin_fail(r, 500, OV_EEXHAUSTED, NULL, "out of memory");
-		return;
-	}
-	hex[0] = '\\';
-	hex[1] = 'x';
-	for (size_t i = 0; i < n; i++)
-		snprintf(hex + 2 + 2 * i, 3, "%02x", b[i]);
-	hex[2 + 2 * n] = '\0';
-	const char *p[] = {r->user_id, r->tenant_id, hex, type};
+	/* The image goes as a binary parameter, byte for byte. */
+	const char *p[] = {r->user_id, r->tenant_id, (const char *)b, type};
+	const int len[] = {-1, -1, (int)n, -1};
 	bool ok = change(
-		r, "photo_set", 4, p, "me.photo",
+		r, "photo_set", 4, p, len, "me.photo",
 		json_pack("{s:s, s:I}", "type", type, "bytes", (json_int_t)n));
-	free(hex);
 	if (ok)
 		ov_http_reply(r->res, 204, "application/json", NULL, 0);
 }
@@ -145,7 +137,7 @@ void me_photo_get(struct admin_req *r)
 void me_photo_delete(struct admin_req *r)
 {
 	const char *p[] = {r->user_id, r->tenant_id, NULL, NULL};
-	if (change(r, "photo_set", 4, p, "me.photo_delete", NULL))
+	if (change(r, "photo_set", 4, p, NULL, "me.photo_delete", NULL))
 		ov_http_reply(r->res, 204, "application/json", NULL, 0);
 }
 
@@ -179,7 +171,7 @@ void me_consent_put(struct admin_req *r)
 			   json_is_true(json_object_get(r->body, "granted"))
 				   ? "true"
 				   : "false"};
-	if (change(r, "consent_set", 5, p, "me.consent",
+	if (change(r, "consent_set", 5, p, NULL, "me.consent",
 		   json_pack("{s:s, s:s, s:b}", "consent", id, "version",
 			     version, "granted", p[4][0] == 't')))
 		me_get(r);

@@ -9,10 +9,6 @@
 #define PW_MIN_CHARS 8
 #define PW_MAX_BYTES 128
 #define PW_GEN_LEN 12
-/* Draws for one character before the source is declared broken: with a
- * real CSPRNG the worst rejection rate here is 58/256, so 64 rejections
- * in a row happen with probability below 1e-41. */
-#define PW_GEN_TRIES 64
 
 #define SPECIALS ".!?$%*-;#^"
 /* The generator's alphabet: no 0 O o 1 l I. */
@@ -165,26 +161,8 @@ enum ov_err admin_password_check(const char *pw, const char *old_pw, char *why,
 	return pass(why, why_len);
 }
 
-/* A uniform index below n (1 to 256) into *i. Bytes at or above the
- * largest multiple of n are drawn again, so every index is equally
- * likely. false when the source gives only rejected bytes. */
-static bool pick(size_t n, void (*rand_bytes)(void *, size_t), size_t *i)
-{
-	size_t limit = 256 - 256 % n;
-
-	for (int tries = 0; tries < PW_GEN_TRIES; tries++) {
-		unsigned char b = 0;
-		rand_bytes(&b, 1);
-		if (b < limit) {
-			*i = b % n;
-			return true;
-		}
-	}
-	return false;
-}
-
 enum ov_err admin_password_generate(char *out, size_t out_len,
-				    void (*rand_bytes)(void *buf, size_t n))
+				    uint32_t (*uniform)(uint32_t upper_bound))
 {
 	static const char *const classes[] = {GEN_DIGITS, GEN_UPPER, GEN_LOWER,
 					      SPECIALS};
@@ -193,28 +171,22 @@ enum ov_err admin_password_generate(char *out, size_t out_len,
 	size_t i, j;
 
 	clear(out, out_len);
-	if (!out || out_len < PW_GEN_LEN + 1 || !rand_bytes)
+	if (!out || out_len < PW_GEN_LEN + 1 || !uniform)
 		return OV_EINVAL;
 	/* One of each class, the rest from the whole alphabet, then a
 	 * Fisher-Yates shuffle so no position betrays its class. */
 	for (i = 0; i < PW_GEN_LEN; i++) {
 		const char *set = i < n_classes ? classes[i] : all;
-		if (!pick(strlen(set), rand_bytes, &j))
-			goto broken;
-		out[i] = set[j];
+		out[i] = set[uniform((uint32_t)strlen(set))];
 	}
 	for (i = PW_GEN_LEN - 1; i > 0; i--) {
-		if (!pick(i + 1, rand_bytes, &j))
-			goto broken;
+		j = uniform((uint32_t)i + 1);
 		char c = out[i];
 		out[i] = out[j];
 		out[j] = c;
 	}
 	out[PW_GEN_LEN] = '\0';
 	return OV_OK;
-broken:
-	memset(out, 0, PW_GEN_LEN + 1);
-	return OV_EINVAL;
 }
 
 /* ---- phone numbers ---- */

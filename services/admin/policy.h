@@ -14,6 +14,7 @@
 #define ADMIN_POLICY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -32,12 +33,12 @@ enum ov_err admin_password_check(const char *pw, const char *old_pw, char *why,
 
 /* A random 12-character password that passes admin_password_check, one
  * character of each class at least, without the look-alikes 0 O o 1 l I.
- * rand_bytes is the only randomness (randombytes_buf in production); each
- * character is drawn by rejection sampling, so without modulo bias.
- * OV_EINVAL when out_len < 13, or when rand_bytes keeps producing rejected
- * bytes (a broken source), rather than looping for ever. */
+ * uniform is the only randomness: libsodium's randombytes_uniform, which
+ * returns an integer below upper_bound without modulo bias (it draws
+ * again past the largest multiple of the bound). OV_EINVAL when
+ * out_len < 13. */
 enum ov_err admin_password_generate(char *out, size_t out_len,
-				    void (*rand_bytes)(void *buf, size_t n));
+				    uint32_t (*uniform)(uint32_t upper_bound));
 
 /* An Italian landline (0 and 6 to 11 digits in all) or mobile (3 and 9 or
  * 10 digits in all) as typed → "+39…". Prefix "+39", "0039" or none;

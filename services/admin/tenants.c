@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
 #include <sodium.h>
-#include <sys/stat.h>
 
 #include "admin.h"
 #include "policy.h"
@@ -13,38 +13,38 @@
 #define MAIN_LINE_NAME "Fibra Principale"
 #define ADMIN_USERNAME "Amministratore"
 
+/* Any version, either case, hyphens in place (GLib's parser). */
 bool admin_uuid_ok(const char *s)
 {
-	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-
-	if (!s || strlen(s) != sizeof(shape) - 1)
-		return false;
-	for (size_t i = 0; shape[i]; i++) {
-		bool hex = (s[i] >= '0' && s[i] <= '9') ||
-			   (s[i] >= 'a' && s[i] <= 'f') ||
-			   (s[i] >= 'A' && s[i] <= 'F');
-		if (shape[i] == '-' ? s[i] != '-' : !hex)
-			return false;
-	}
-	return true;
+	return s && g_uuid_string_is_valid(s);
 }
 
-/* An IANA zone this machine knows: a plain name and a zoneinfo file. */
+/*
+ * A zone the router can use: GLib loads it (g_time_zone_new_identifier,
+ * the call the router and the simulator make, from the same tzdata), so
+ * the check and the use cannot disagree. The name is kept to the shape
+ * of an IANA name first: no path, no "..", none of the ",:." that GLib
+ * would read as a POSIX rule, an offset or a tzdata table file.
+ */
 static bool timezone_ok(const char *tz)
 {
-	char path[256];
-	struct stat st;
-
 	if (!tz[0] || strlen(tz) > 64 || tz[0] == '/' || strstr(tz, ".."))
 		return false;
 	for (const char *p = tz; *p; p++)
 		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
 		      (*p >= '0' && *p <= '9') || strchr("/_+-", *p)))
 			return false;
-	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz);
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	GTimeZone *z = g_time_zone_new_identifier(tz);
+	if (z)
+		g_time_zone_unref(z);
+	return z != NULL;
 }
 
+/*
+ * Not g_uuid_string_random(): GLib draws it from GRand, a Mersenne
+ * Twister its documentation says must not be used where guessing
+ * matters; a tenant id is in every URL. libsodium's CSPRNG instead.
+ */
 static void uuid_new(char out[37])
 {
 	unsigned char b[16];
@@ -57,11 +57,6 @@ static void uuid_new(char out[37])
 		 "%02x%02x%02x%02x%02x%02x",
 		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
 		 b[10], b[11], b[12], b[13], b[14], b[15]);
-}
-
-static void rand_bytes(void *buf, size_t n)
-{
-	randombytes_buf(buf, n);
 }
 
 /* Answers with the tenant as it is now, or 404. */
@@ -160,8 +155,8 @@ void tenants_create(struct admin_req *r)
 	}
 	uuid_new(id);
 	snprintf(domain, sizeof(domain), "%.8s.%s", id, r->app->cfg.sip_suffix);
-	if (admin_password_generate(password, sizeof(password), rand_bytes) !=
-		    OV_OK ||
+	if (admin_password_generate(password, sizeof(password),
+				    randombytes_uniform) != OV_OK ||
 	    !admin_password_hash(r->app, password, hash, sizeof(hash)) ||
 	    !admin_seal(r->app, password, sealed, sizeof(sealed))) {
 		sodium_memzero(password, sizeof(password));

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <glib.h>
 #include <sodium.h>
 
 #include "bus.h"
@@ -28,19 +29,26 @@
 struct entry {
 	char key[IVR_KEY_HEX];
 	uint64_t bytes;
-	uint64_t used;	    /* LRU tick: larger is more recent */
 	uint64_t touched_s; /* monotonic s of the last mtime refresh */
+	int64_t mtime;	    /* the file's, at the scan only */
 	uint32_t ms;
+	GList lru; /* in ivr_cache.lru; data is the entry */
 };
 
+/*
+ * The index: a GHashTable from key to entry (the entry owns the key
+ * string the table points to) and a GQueue of the same entries, least
+ * recently used at the head. The queue's links live in the entries, so
+ * a use is an unlink and a push, and eviction takes from the head: both
+ * O(1), where a flat array made every lookup and every eviction a walk.
+ */
 struct ivr_cache {
 	pthread_mutex_t lock;
 	char dir[PATH_MAX];
 	uint64_t max_bytes;
-	struct entry *e;
-	size_t n, cap;
+	GHashTable *idx;
+	GQueue lru;
 	uint64_t bytes;
-	uint64_t tick;
 	uint64_t evicted;
 };
 
@@ -64,12 +72,17 @@ static bool path_of(const struct ivr_cache *c, const char *key, char *out,
 
 static struct entry *find(struct ivr_cache *c, const char *key)
 {
-	for (size_t i = 0; i < c->n; i++)
-		if (memcmp(c->e[i].key, key, 64) == 0)
-			return &c->e[i];
-	return NULL;
+	return g_hash_table_lookup(c->idx, key);
 }
 
+/* Marks x the most recently used. */
+static void use(struct ivr_cache *c, struct entry *x)
+{
+	g_queue_unlink(&c->lru, &x->lru);
+	g_queue_push_tail_link(&c->lru, &x->lru);
+}
+
+/* Adds or replaces key's entry, as the most recently used. */
 static struct entry *add(struct ivr_cache *c, const char *key, uint64_t bytes,
 			 uint32_t ms)
 {
@@ -77,30 +90,26 @@ static struct entry *add(struct ivr_cache *c, const char *key, uint64_t bytes,
 
 	if (x) {
 		c->bytes -= x->bytes;
+		use(c, x);
 	} else {
-		if (c->n == c->cap) {
-			size_t cap = c->cap ? c->cap * 2 : 64;
-			struct entry *e = realloc(c->e, cap * sizeof(*e));
-			if (!e)
-				return NULL;
-			c->e = e;
-			c->cap = cap;
-		}
-		x = &c->e[c->n++];
-		memset(x, 0, sizeof(*x));
+		x = g_new0(struct entry, 1);
 		memcpy(x->key, key, 64);
+		x->lru.data = x;
+		g_hash_table_insert(c->idx, x->key, x);
+		g_queue_push_tail_link(&c->lru, &x->lru);
 	}
 	x->bytes = bytes;
 	x->ms = ms;
-	x->used = ++c->tick;
 	c->bytes += bytes;
 	return x;
 }
 
+/* Forgets x and frees it. */
 static void drop(struct ivr_cache *c, struct entry *x)
 {
 	c->bytes -= x->bytes;
-	*x = c->e[--c->n];
+	g_queue_unlink(&c->lru, &x->lru);
+	g_hash_table_remove(c->idx, x->key); /* frees x */
 }
 
 /* Reads a prompt file's header; its size and length when whole. */
@@ -132,21 +141,13 @@ static bool whole(int dirfd, const char *name, uint64_t *bytes, uint32_t *ms,
 static void evict(struct ivr_cache *c, const struct entry *keep)
 {
 	char path[PATH_MAX + 80];
-	char kept[IVR_KEY_HEX];
-	/* drop() moves entries: keep's key is copied, never pointed to. */
-	const char *keep_key =
-		keep ? memcpy(kept, keep->key, sizeof(kept)) : NULL;
+	GList *l = c->lru.head;
 
-	while (c->bytes > c->max_bytes && c->n > (keep ? 1u : 0u)) {
-		struct entry *old = NULL;
-		for (size_t i = 0; i < c->n; i++) {
-			if (keep_key && memcmp(c->e[i].key, keep_key, 64) == 0)
-				continue;
-			if (!old || c->e[i].used < old->used)
-				old = &c->e[i];
-		}
-		if (!old)
-			break;
+	while (c->bytes > c->max_bytes && l) {
+		struct entry *old = l->data;
+		l = l->next;
+		if (old == keep)
+			continue;
 		if (path_of(c, old->key, path, sizeof(path)) &&
 		    unlink(path) != 0 && errno != ENOENT)
 			ov_log_warn("cache.unlink_failed", OV_LS("path", path),
@@ -158,11 +159,11 @@ static void evict(struct ivr_cache *c, const struct entry *keep)
 	}
 }
 
-static int by_mtime(const void *a, const void *b)
+static gint by_mtime(gconstpointer a, gconstpointer b, gpointer unused)
 {
 	const struct entry *x = a, *y = b;
-	/* used holds the mtime during the scan. */
-	return x->used < y->used ? -1 : x->used > y->used;
+	(void)unused;
+	return x->mtime < y->mtime ? -1 : x->mtime > y->mtime;
 }
 
 static enum ov_err scan(struct ivr_cache *c)
@@ -201,25 +202,18 @@ static enum ov_err scan(struct ivr_cache *c)
 				removed++;
 			continue;
 		}
-		struct entry *x = add(c, key, bytes, ms);
-		if (!x) {
-			closedir(d);
-			return OV_EEXHAUSTED;
-		}
-		x->used = (uint64_t)(mtime > 0 ? mtime : 0);
+		add(c, key, bytes, ms)->mtime = mtime;
 	}
 	closedir(d);
-	/* Oldest use first: ticks in mtime order. */
-	if (c->n)
-		qsort(c->e, c->n, sizeof(*c->e), by_mtime);
-	for (size_t i = 0; i < c->n; i++)
-		c->e[i].used = ++c->tick;
-	uint64_t before = c->n;
+	/* The order of use a restart keeps is the files' mtime: oldest
+	 * first. g_queue_sort relinks the entries' own links. */
+	g_queue_sort(&c->lru, by_mtime, NULL);
+	uint64_t before = c->lru.length;
 	evict(c, NULL);
 	ov_log_info("cache.scanned", OV_LS("dir", c->dir),
-		    OV_LI("prompts", (long long)c->n),
+		    OV_LI("prompts", (long long)c->lru.length),
 		    OV_LI("bytes", (long long)c->bytes),
-		    OV_LI("evicted", (long long)(before - c->n)),
+		    OV_LI("evicted", (long long)(before - c->lru.length)),
 		    OV_LI("removed", (long long)removed));
 	return OV_OK;
 }
@@ -242,6 +236,8 @@ enum ov_err ivr_cache_open(const char *dir, uint64_t max_bytes,
 	}
 	pthread_mutex_init(&c->lock, NULL);
 	c->max_bytes = max_bytes;
+	c->idx = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+	g_queue_init(&c->lru);
 	if ((e = scan(c)) != OV_OK) {
 		ivr_cache_close(c);
 		return e;
@@ -255,7 +251,7 @@ void ivr_cache_close(struct ivr_cache *c)
 	if (!c)
 		return;
 	pthread_mutex_destroy(&c->lock);
-	free(c->e);
+	g_hash_table_destroy(c->idx); /* frees the entries */
 	free(c);
 }
 
@@ -296,7 +292,7 @@ static void touch(struct ivr_cache *c, struct entry *x, const char *path)
 {
 	uint64_t now = ov_now_ms() / 1000;
 
-	x->used = ++c->tick;
+	use(c, x);
 	if (now - x->touched_s >= TOUCH_EVERY_S || !x->touched_s) {
 		x->touched_s = now ? now : 1;
 		utimensat(AT_FDCWD, path, NULL, 0);
@@ -324,8 +320,8 @@ bool ivr_cache_get(struct ivr_cache *c, const char *key, char *path,
 			drop(c, x);
 		uint64_t bytes;
 		uint32_t m;
-		if (whole(AT_FDCWD, path, &bytes, &m, NULL) &&
-		    (x = add(c, key, bytes, m))) {
+		if (whole(AT_FDCWD, path, &bytes, &m, NULL)) {
+			x = add(c, key, bytes, m);
 			touch(c, x, path);
 			*ms = m;
 			hit = true;
@@ -385,12 +381,8 @@ enum ov_err ivr_cache_put(struct ivr_cache *c, const char *key,
 	}
 	pthread_mutex_lock(&c->lock);
 	struct entry *x = add(c, key, len, ivr_wav_ms(rate, n));
-	if (x) {
-		x->touched_s = ov_now_ms() / 1000;
-		evict(c, x);
-	} else {
-		e = OV_EEXHAUSTED;
-	}
+	x->touched_s = ov_now_ms() / 1000;
+	evict(c, x);
 	pthread_mutex_unlock(&c->lock);
 	return e;
 }
@@ -436,7 +428,7 @@ enum ov_err ivr_cache_read(struct ivr_cache *c, const char *key, uint8_t **wav,
 void ivr_cache_stats(struct ivr_cache *c, struct ivr_cache_stats *s)
 {
 	pthread_mutex_lock(&c->lock);
-	s->files = c->n;
+	s->files = c->lru.length;
 	s->bytes = c->bytes;
 	s->evicted = c->evicted;
 	pthread_mutex_unlock(&c->lock);

@@ -31,7 +31,7 @@ static int collect(short *wav, int n, espeak_EVENT *ev)
 		return 1;
 	}
 	if (a->n + (size_t)n > a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : sy.rate * 4u;
+		size_t cap = a->cap ? a->cap * 2 : (size_t)sy.rate * 4;
 		while (cap < a->n + (size_t)n)
 			cap *= 2;
 		int16_t *s = realloc(a->s, cap * sizeof(*s));

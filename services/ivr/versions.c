@@ -1,40 +1,36 @@
 #include "versions.h"
 
+#include <glib.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define BUCKETS 4096
-
 struct tenant {
-	struct tenant *next;
-	char *id;
 	/* Newest first; n used. */
 	Ov__Admin__Snapshot *v[IVR_VERSIONS_KEPT];
 	size_t n;
 };
 
+/* tenant id (owned) -> struct tenant; GLib's table sizes itself. */
 static struct {
 	pthread_mutex_t lock;
-	struct tenant *b[BUCKETS];
-	size_t count;
+	GHashTable *t;
 } tb = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-static size_t bucket(const char *id)
+static void tenant_free(gpointer p)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for (; *id; id++)
-		h = (h ^ (uint8_t)*id) * 16777619u;
-	return h % BUCKETS;
+	struct tenant *t = p;
+
+	for (size_t i = 0; i < t->n; i++)
+		ov__admin__snapshot__free_unpacked(t->v[i], NULL);
+	g_free(t);
 }
 
+/* Under tb.lock. */
 static struct tenant *find(const char *id)
 {
-	for (struct tenant *t = tb.b[bucket(id)]; t; t = t->next)
-		if (strcmp(t->id, id) == 0)
-			return t;
-	return NULL;
+	return tb.t ? g_hash_table_lookup(tb.t, id) : NULL;
 }
 
 bool ivr_versions_put(Ov__Admin__Snapshot *snap)
@@ -47,33 +43,25 @@ bool ivr_versions_put(Ov__Admin__Snapshot *snap)
 		return false;
 	}
 	pthread_mutex_lock(&tb.lock);
+	if (!tb.t)
+		tb.t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					     tenant_free);
 	struct tenant *t = find(snap->tenant_id);
-	if (!t && (t = calloc(1, sizeof(*t)))) {
-		if ((t->id = strdup(snap->tenant_id))) {
-			size_t b = bucket(t->id);
-			t->next = tb.b[b];
-			tb.b[b] = t;
-			tb.count++;
-		} else {
-			free(t);
-			t = NULL;
-		}
+	if (!t) {
+		t = g_new0(struct tenant, 1);
+		g_hash_table_insert(tb.t, g_strdup(snap->tenant_id), t);
 	}
-	if (t) {
-		size_t i = 0;
-		while (i < t->n && t->v[i]->version > snap->version)
-			i++;
-		bool dup = i < t->n && t->v[i]->version == snap->version;
-		if (!dup && i < IVR_VERSIONS_KEPT) {
-			if (t->n == IVR_VERSIONS_KEPT)
-				ov__admin__snapshot__free_unpacked(t->v[--t->n],
-								   NULL);
-			memmove(&t->v[i + 1], &t->v[i],
-				(t->n - i) * sizeof(t->v[0]));
-			t->v[i] = snap;
-			t->n++;
-			added = true;
-		}
+	size_t i = 0;
+	while (i < t->n && t->v[i]->version > snap->version)
+		i++;
+	bool dup = i < t->n && t->v[i]->version == snap->version;
+	if (!dup && i < IVR_VERSIONS_KEPT) {
+		if (t->n == IVR_VERSIONS_KEPT)
+			ov__admin__snapshot__free_unpacked(t->v[--t->n], NULL);
+		memmove(&t->v[i + 1], &t->v[i], (t->n - i) * sizeof(t->v[0]));
+		t->v[i] = snap;
+		t->n++;
+		added = true;
 	}
 	pthread_mutex_unlock(&tb.lock);
 	if (!added)
@@ -142,7 +130,7 @@ enum ov_err ivr_versions_render(const char *tenant, uint32_t version,
 size_t ivr_versions_tenants(void)
 {
 	pthread_mutex_lock(&tb.lock);
-	size_t n = tb.count;
+	size_t n = tb.t ? g_hash_table_size(tb.t) : 0;
 	pthread_mutex_unlock(&tb.lock);
 	return n;
 }
@@ -150,19 +138,7 @@ size_t ivr_versions_tenants(void)
 void ivr_versions_clear(void)
 {
 	pthread_mutex_lock(&tb.lock);
-	for (size_t b = 0; b < BUCKETS; b++) {
-		struct tenant *t = tb.b[b];
-		while (t) {
-			struct tenant *next = t->next;
-			for (size_t i = 0; i < t->n; i++)
-				ov__admin__snapshot__free_unpacked(t->v[i],
-								   NULL);
-			free(t->id);
-			free(t);
-			t = next;
-		}
-		tb.b[b] = NULL;
-	}
-	tb.count = 0;
+	if (tb.t)
+		g_hash_table_remove_all(tb.t);
 	pthread_mutex_unlock(&tb.lock);
 }

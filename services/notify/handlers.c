@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "cfg.h"
 #include "notify.h"
 #include "notify.pb-c.h"
@@ -15,22 +17,6 @@
 #define LIST_DEFAULT 50
 #define LIST_MAX 500
 #define DB_WAIT_MS 2000
-
-static bool uuid_ok(const char *s)
-{
-	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-
-	if (strlen(s) != sizeof(shape) - 1)
-		return false;
-	for (size_t i = 0; shape[i]; i++) {
-		char c = s[i];
-		bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-			   (c >= 'A' && c <= 'F');
-		if (shape[i] == '-' ? c != '-' : !hex)
-			return false;
-	}
-	return true;
-}
 
 static bool state_ok(const char *s)
 {
@@ -75,7 +61,7 @@ static enum ov_err mail_list(const struct ov_bus_req *req,
 	struct ov_db *db = NULL;
 	enum ov_err e;
 
-	if (!uuid_ok(req->tenant_id))
+	if (!g_uuid_string_is_valid(req->tenant_id))
 		return ov_bus_fail(rep, OV_EINVAL,
 				   "tenant_id must be a tenant's id");
 	in = ov__notify__list_request__unpack(NULL, req->body_len, req->body);
@@ -137,7 +123,7 @@ static enum ov_err mail_resend(const struct ov_bus_req *req,
 	char state[16];
 	enum ov_err e;
 
-	if (!uuid_ok(req->tenant_id))
+	if (!g_uuid_string_is_valid(req->tenant_id))
 		return ov_bus_fail(rep, OV_EINVAL,
 				   "tenant_id must be a tenant's id");
 	in = ov__notify__resend_request__unpack(NULL, req->body_len, req->body);

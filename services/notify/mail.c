@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
 #include <jansson.h>
 #include <sodium.h>
 
@@ -115,7 +116,7 @@ enum ov_err notify_header_encode(const char *name, const char *value, char *out,
 	enum ov_err e;
 
 	out[0] = '\0';
-	if (has_control(value) || !notify_utf8_valid(value, strlen(value)))
+	if (has_control(value) || !g_utf8_validate(value, -1, NULL))
 		return OV_EINVAL;
 	if (printable_ascii(value)) {
 		int w = snprintf(out, size, "%s: %s", name, value);

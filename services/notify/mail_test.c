@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <glib.h>
 
 #include <sodium.h>
 
@@ -320,7 +321,7 @@ static void subject_with_accents_is_encoded_and_folded(void **state)
 					  NULL, sodium_base64_VARIANT_ORIGINAL),
 			0);
 		/* Each word holds whole characters. */
-		assert_true(notify_utf8_valid(bin, bin_len));
+		assert_true(g_utf8_validate_len(bin, bin_len, NULL));
 		assert_true(bin_len <= 39);
 		assert_true(joined_len + bin_len < sizeof(joined));
 		memcpy(joined + joined_len, bin, bin_len);

@@ -92,11 +92,12 @@ static bool config_ok(void)
 	const struct notify_cfg *c = &app.cfg;
 	const char *bad = NULL, *why = "";
 
-	if (strcmp(c->smtp_tls, "try") && strcmp(c->smtp_tls, "required") &&
-	    strcmp(c->smtp_tls, "none"))
+	if (strcmp(c->smtp_tls, "try") != 0 &&
+	    strcmp(c->smtp_tls, "required") != 0 &&
+	    strcmp(c->smtp_tls, "none") != 0)
 		bad = "OV_SMTP_TLS", why = "is not try, required or none";
-	else if (strncmp(c->smtp_url, "smtp://", 7) &&
-		 strncmp(c->smtp_url, "smtps://", 8))
+	else if (strncmp(c->smtp_url, "smtp://", 7) != 0 &&
+		 strncmp(c->smtp_url, "smtps://", 8) != 0)
 		bad = "OV_SMTP_URL", why = "is not smtp:// or smtps://";
 	else if (!notify_addr_ok(c->mail_from))
 		bad = "OV_MAIL_FROM", why = "is not a plain address";

@@ -3,23 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "utf8.h"
+#include <glib.h>
 
 #define NAME_MAX_LEN 63
-
-int notify_utf8_valid(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	while (i < len) {
-		size_t n = ov_utf8_seq(p + i, len - i);
-		if (n == 0)
-			return 0;
-		i += n;
-	}
-	return 1;
-}
 
 const char *notify_var_get(const struct notify_var *vars, size_t n_vars,
 			   const char *name, size_t name_len)
@@ -113,7 +99,7 @@ enum ov_err notify_render(const char *tmpl, size_t len,
 	if (size == 0)
 		return OV_ETOOBIG;
 	out[0] = '\0';
-	if (!notify_utf8_valid(tmpl, len)) {
+	if (!g_utf8_validate_len(tmpl, len, NULL)) {
 		snprintf(why, why_size, "the template is not UTF-8");
 		return OV_EINVAL;
 	}
@@ -144,7 +130,7 @@ enum ov_err notify_render(const char *tmpl, size_t len,
 				 open + 2);
 			return fail(out, &s, OV_ENOTFOUND);
 		}
-		if (!notify_utf8_valid(v, strlen(v))) {
+		if (!g_utf8_validate(v, -1, NULL)) {
 			snprintf(why, why_size,
 				 "the value of {{%.*s}} is not "
 				 "UTF-8",

@@ -41,7 +41,4 @@ enum ov_err notify_render(const char *tmpl, size_t len,
 const char *notify_var_get(const struct notify_var *vars, size_t n_vars,
 			   const char *name, size_t name_len);
 
-/* Whether s (len bytes) is valid UTF-8 throughout. */
-int notify_utf8_valid(const char *s, size_t len);
-
 #endif

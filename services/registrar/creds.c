@@ -29,19 +29,7 @@ bool creds_device_ok(const char *s)
 
 bool creds_uuid_ok(const char *s)
 {
-	size_t i = 0;
-
-	for (; s[i]; i++) {
-		if (i == 36)
-			return false;
-		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-		char c = s[i];
-		bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-			   (c >= 'A' && c <= 'F');
-		if (dash ? c != '-' : !hex)
-			return false;
-	}
-	return i == 36;
+	return g_uuid_string_is_valid(s);
 }
 
 bool creds_owner_ok(const char *s)

@@ -32,7 +32,7 @@
 
 /* [a-z0-9-]{1,16} */
 bool creds_device_ok(const char *s);
-/* 8-4-4-4-12 hex digits, either case. */
+/* 8-4-4-4-12 hex digits, either case, any version (GLib's parser). */
 bool creds_uuid_ok(const char *s);
 /* A user id (UUID) or "main". */
 bool creds_owner_ok(const char *s);

@@ -29,7 +29,7 @@ static void check(const struct row *rows, size_t n)
 	}
 }
 
-#define CHECK(rows) check(rows, sizeof(rows) / sizeof(rows[0]))
+#define CHECK(rows) check(rows, sizeof(rows) / sizeof((rows)[0]))
 
 static void mobile(void **state)
 {

@@ -150,7 +150,7 @@ static enum ov_err words_fill(const Ov__Router__Plan *plan,
 			      Ov__Router__SimulateReply *out, char **mem)
 {
 	size_t n = plan->n_steps + plan->n_on_busy + plan->n_on_no_answer;
-	size_t room = 2 * WORDS_MAX + 2 * n * STEP_WORDS_MAX;
+	size_t room = 2 * (size_t)WORDS_MAX + 2 * n * STEP_WORDS_MAX;
 	char *buf = malloc(room + 2 * (n + 1) * sizeof(char *));
 
 	*mem = buf;
@@ -161,7 +161,7 @@ static enum ov_err words_fill(const Ov__Router__Plan *plan,
 	router_plan_words(plan, out->words, WORDS_MAX);
 	out->words_it = buf + WORDS_MAX;
 	router_plan_words_lang(plan, ROUTER_WORDS_IT, out->words_it, WORDS_MAX);
-	size_t used = 2 * WORDS_MAX;
+	size_t used = 2 * (size_t)WORDS_MAX;
 	for (int l = 0; l < 2; l++) {
 		enum router_lang lang = l ? ROUTER_WORDS_IT : ROUTER_WORDS_EN;
 		char **o = ptrs + (size_t)l * (n + 1);

@@ -109,7 +109,7 @@ static size_t up(size_t n)
 static bool open_plan(struct build *b, struct router_plan *out,
 		      const struct need *nd)
 {
-	size_t pool = nd->steps + 2 * TAIL_MAX;
+	size_t pool = nd->steps + 2 * (size_t)TAIL_MAX;
 	size_t size = up(sizeof(struct head)) +
 		      up(pool * sizeof(Ov__Router__Step)) +
 		      up(pool * sizeof(Ov__Router__Step *)) +
@@ -420,7 +420,7 @@ static void index_reach(struct build *b)
 			continue;
 		size_t k = hash(e->owner) & mask;
 		/* The first entry of an owner wins, as in a search. */
-		while (b->slots[k] && strcmp(b->slots[k]->owner, e->owner))
+		while (b->slots[k] && strcmp(b->slots[k]->owner, e->owner) != 0)
 			k = (k + 1) & mask;
 		if (!b->slots[k])
 			b->slots[k] = e;

@@ -114,7 +114,10 @@ def test_malformed_and_oversized_bodies(stack, operator):
                                  headers=json_ct), 413)
     assert_problem(operator.get("/v1/tenants/not-a-uuid"), 404)
     assert_problem(operator.get("/v1/tenants/00000000-0000-4000-8000-000000000000"), 404)
-    assert_problem(operator.delete("/v1/tenants"), 405)
+    r = operator.delete("/v1/tenants")
+    assert_problem(r, 405)
+    assert r.headers["Allow"] == "GET, POST"
+    assert r.json["title"] == "Method Not Allowed"
 
 
 def test_credentials_are_required(stack, operator):

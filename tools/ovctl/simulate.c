@@ -49,6 +49,9 @@ static bool parse_at(const char *at, const char *zone, int64_t *out)
 		*out = v;
 		return true;
 	}
+	/* Each field is at most 4 digits, so none can overflow an int; the
+	 * count and the length check the shape, the time zone code below
+	 * the ranges. NOLINTNEXTLINE(cert-err34-c) */
 	if (sscanf(at, "%4d-%2d-%2dT%2d:%2d", &y, &mo, &d, &h, &mi) != 5 ||
 	    strlen(at) != 16)
 		return false;

@@ -27,6 +27,7 @@
  */
 #include <ctype.h>
 #include <dlfcn.h>
+#include <glib.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,44 +255,12 @@ static int push_fail(lua_State *L, enum ov_err e, const char *msg)
 }
 
 /* True when s[0..len) is well-formed UTF-8 without NUL bytes: protobuf
- * strings are UTF-8 and C strings end at the first NUL. */
-static bool text_ok(const unsigned char *s, size_t len)
+ * strings are UTF-8 and C strings end at the first NUL. GLib's check
+ * refuses a NUL within len, overlong forms, surrogates and anything past
+ * U+10FFFF, as lib/utf8.c does. */
+static bool text_ok(const char *s, size_t len)
 {
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned c = s[i];
-		size_t n;
-		unsigned min;
-		unsigned cp;
-
-		if (c == 0)
-			return false;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c < 0xe0) {
-			n = 2, min = 0x80, cp = c & 0x1fu;
-		} else if (c >= 0xe0 && c < 0xf0) {
-			n = 3, min = 0x800, cp = c & 0x0fu;
-		} else if (c >= 0xf0 && c < 0xf5) {
-			n = 4, min = 0x10000, cp = c & 0x07u;
-		} else {
-			return false;
-		}
-		if (n > len - i)
-			return false;
-		for (size_t k = 1; k < n; k++) {
-			if ((s[i + k] & 0xc0u) != 0x80u)
-				return false;
-			cp = (cp << 6) | (s[i + k] & 0x3fu);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
-			return false;
-		i += n;
-	}
-	return true;
+	return g_utf8_validate_len(s, len, NULL);
 }
 
 /* Reads t[name] as an integer in [lo, hi]; nil gives `def`. */
@@ -339,7 +308,7 @@ static void push_enum(lua_State *L, const ProtobufCEnumDescriptor *d, int v)
 		lua_pushliteral(L, "unknown");
 		return;
 	}
-	for (i = 0; ev->name[i] && i < sizeof(name) - 1; i++) {
+	for (i = 0; i < sizeof(name) - 1 && ev->name[i]; i++) {
 		char c = ev->name[i];
 		name[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 	}
@@ -451,8 +420,7 @@ static bool fill_scalar(lua_State *L, int t, const ProtobufCFieldDescriptor *f,
 		if (t != LUA_TSTRING && t != LUA_TNUMBER)
 			break;
 		s = lua_tolstring(L, -1, &len);
-		if (len > OVBUS_FIELD_MAX ||
-		    !text_ok((const unsigned char *)s, len)) {
+		if (len > OVBUS_FIELD_MAX || !text_ok(s, len)) {
 			snprintf(msg, msg_size,
 				 "%s is not UTF-8 text of at most %d bytes",
 				 f->name, OVBUS_FIELD_MAX);
