@@ -35,8 +35,8 @@ in the SMTP sink, or with more than one), after waiting up to notify's
 lease (OV_NOTIFY_LEASE_S, 60 s) for the rows a dead replica held.
 
 Timing never fails the run; only a benchmark that cannot run does.
-Environment: OV_BENCH_CALL_RATE (default 150), OV_BENCH_REG_RATE (30),
-OV_BENCH_PHASE_S (20), OV_BENCH_PHASES (all, comma-separated),
+Environment: OV_BENCH_CALL_RATE (default 150), OV_BENCH_REG_RATE (15),
+OV_BENCH_PHASE_S (30), OV_BENCH_PHASES (all, comma-separated),
 OV_KEEP_RUN=1 keeps the run directory.
 """
 import importlib.util
@@ -60,10 +60,10 @@ sip_bench = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(sip_bench)
 
 CALL_RATE = int(os.environ.get("OV_BENCH_CALL_RATE", "150"))
-REG_RATE = int(os.environ.get("OV_BENCH_REG_RATE", "30"))
-PHASE_S = float(os.environ.get("OV_BENCH_PHASE_S", "20"))
+REG_RATE = int(os.environ.get("OV_BENCH_REG_RATE", "15"))
+PHASE_S = float(os.environ.get("OV_BENCH_PHASE_S", "30"))
 MAIL_RATE = 2.0
-DEVICES = 40
+DEVICES = 30  # 5 per person (admin's limit): 6 people
 KILL_AT = 5.0
 DOWN_S = 5.0
 LONG_S = 20
@@ -71,8 +71,11 @@ LONG_RATE = 3
 REPLICAS = "router=2 registrar=2 admin=2 notify=2"
 SERVICES = ["router", "registrar", "admin", "notify"]
 PHASES = os.environ.get("OV_BENCH_PHASES",
-                        "baseline," + ",".join(SERVICES) + ",rolling"
+                        "cost,baseline," + ",".join(SERVICES) + ",rolling"
                         ).split(",")
+COST_S = 10
+COMPONENTS = ["kamailio", "router", "registrar", "admin", "notify",
+              "postgres", "rtpengine"]
 STACK_PROCS = "postgres smtp registrar admin router notify kamailio"
 LEASE_S = 60
 
@@ -86,13 +89,33 @@ class Phase:
     def __init__(self, name):
         self.name = name
         self.calls = self.regs = None
-        self.t0 = self.t_kill = self.t_back = None
+        self.t0 = self.t_kill = self.t_start = self.t_back = None
         self.steps = []       # rolling: (name, seconds to stop, to start)
         self.load_before = self.load_after = None
         self.t_end = None
         # companies created, requests refused by a dead admin (sent
         # again to the other), answered but not created
         self.mails = (0, 0, 0)
+
+
+def cost_phase(stack, company, work, cpu, ph):
+    """Calls alone (no REGISTER, no mails): CPU per call of each
+    component, replicas summed."""
+    ph.load_before = loadavg()
+    ph.t0 = time.time()
+    before = cpu.sample()
+    c = rp.calls(stack, company, work, "cost-calls", CALL_RATE,
+                 int(CALL_RATE * COST_S))
+    ph.calls = c.result(COST_S + 90)
+    d = cpu.delta(before)
+    ph.t_end = time.time()
+    ph.cpu = {k: sum(v for n, v in d.items() if n.split("-")[0] == k)
+              for k in COMPONENTS}
+    ph.cpu["machine busy"] = d["machine busy"]
+    ph.load_after = loadavg()
+    print(f"  {ph.name:<10} calls ok {ph.calls.ok} failed {ph.calls.lost}"
+          f"  load {ph.load_before} -> {ph.load_after}", flush=True)
+    time.sleep(2)
 
 
 def run_phase(stack, company, work, devices, sampler, key, ph):
@@ -118,6 +141,7 @@ def run_phase(stack, company, work, devices, sampler, key, ph):
         ph.t_kill = time.time()
         rp.kill(stack, f"{ph.name}-2")
         time.sleep(DOWN_S)
+        ph.t_start = time.time()
         rp.restart(stack, f"{ph.name}-2")
         ph.t_back = time.time()
     elif rolling:
@@ -142,6 +166,7 @@ def run_phase(stack, company, work, devices, sampler, key, ph):
     ph.regs = ph.regs.result(seconds + 60)
     ph.load_after = loadavg()
     print(f"  {ph.name:<10} calls ok {ph.calls.ok} failed {ph.calls.lost}"
+          f" (connected and dropped {ph.calls.dropped})"
           f"  REGISTER ok {ph.regs.ok} failed {ph.regs.lost}  mails "
           f"{ph.mails[0]} (refused {ph.mails[1]})  load {ph.load_before}"
           f" -> {ph.load_after}", flush=True)
@@ -157,9 +182,18 @@ def window(o, t0):
     return f"{w[0]:+.0f}..{w[1]:+.0f} s"
 
 
-def report(stack, phases, sampler, lost_b, n_dev, mails, started):
+def report(stack, phases, sampler, lost_b, n_dev, mails, started, cost):
     base = next((p for p in phases if p.name == "baseline"), None)
     print()
+    if cost and cost.calls.ok:
+        n = cost.calls.ok
+        print(f"CPU per call (us), calls alone at {CALL_RATE}/s for "
+              f"{COST_S} s ({n} ok, {cost.calls.lost} failed; load "
+              f"{cost.load_before}), replicas summed:")
+        print("  " + "".join(f"{k:>11}" for k in COMPONENTS))
+        print("  " + "".join(f"{cost.cpu[k] * 1e6 / n:>11.0f}"
+                             for k in COMPONENTS))
+        print()
     print(f"bench-replicas: {REPLICAS}, one Kamailio, {os.cpu_count()} "
           f"CPUs shared with other work; calls {CALL_RATE}/s of 100 ms "
           f"from the trunk,\nREGISTER {REG_RATE}/s over {DEVICES} "
@@ -184,7 +218,9 @@ def report(stack, phases, sampler, lost_b, n_dev, mails, started):
               f"  {p.load_before} -> {p.load_after}")
     print()
     print("requests/s per replica (bus requests; notify: mails sent) "
-          "before the kill, while replica 2 was down, after it came back:")
+          "before the kill, while replica 2 was down, after it was ready "
+          "again;\nand how long its start took (stack.sh start: until "
+          "/readyz):")
     for p in phases:
         if p.name not in SERVICES:
             continue
@@ -192,10 +228,11 @@ def report(stack, phases, sampler, lost_b, n_dev, mails, started):
         parts = []
         for n in rp.instances(stack, p.name):
             a = sampler.rate(n, p.t0 + 1, p.t_kill)
-            b = sampler.rate(n, p.t_kill + 0.5, p.t_back)
+            b = sampler.rate(n, p.t_kill + 0.5, p.t_start)
             c = sampler.rate(n, p.t_back + 1, ends)
             parts.append(f"{n} {a:6.1f} {b:6.1f} {c:6.1f}")
-        print(f"  {p.name:<10} " + "   ".join(parts))
+        print(f"  {p.name:<10} " + "   ".join(parts) +
+              f"   start {p.t_back - p.t_start:.1f} s")
     roll = next((p for p in phases if p.name == "rolling"), None)
     if roll:
         print()
@@ -203,15 +240,20 @@ def report(stack, phases, sampler, lost_b, n_dev, mails, started):
               f"(each step: SIGTERM and drain, then start and ready):")
         print("  " + ", ".join(f"{n} {a:.1f}+{b:.1f} s"
                                for n, a, b in roll.steps))
-        print(f"  calls {roll.calls.ok + roll.calls.lost}, completed "
-              f"{roll.calls.ok}, failed {roll.calls.lost} (of them up "
-              f"before the first step: {int(LONG_RATE * 8)})")
-    rows, lost, doubled = mails
+        c = roll.calls
+        print(f"  calls {c.ok + c.lost}, connected {c.connected}, ended "
+              f"with their BYE {c.ended}, connected and dropped "
+              f"{c.dropped}, failed {c.lost}")
+    rows, lost, doubled, delays = mails
     print()
     print(f"bindings: {n_dev} devices registered, {len(lost_b)} lost "
           f"{lost_b[:5] if lost_b else ''}")
     print(f"mails: {len(rows)} queued, {len(lost)} lost, {len(doubled)} "
           f"doubled {doubled[:5] if doubled else ''}")
+    if delays:
+        print(f"  queued to stored: median {delays[len(delays) // 2]:.2f} s,"
+              f" slowest {delays[-1]:.1f} s; over 5 s: "
+              f"{sum(1 for d in delays if d > 5)}")
 
 
 def main():
@@ -236,24 +278,35 @@ def main():
         stack.up()
         key = stack.ovctl("apikey", "create", "bench").stdout.strip()
         operator = Api(stack.env["OV_ADMIN_HTTP"], key)
+        regs = [f"Reg{i}" for i in range(DEVICES // 5)]
         company = Company(stack, operator, [
-            ("Telefono Banco", "Banco", "01"),
-            ("Registro Prova", "Registro", "02")])
+            ("Telefono Banco", "Banco", "01")] + [
+            (f"Registro {u}", u, f"{10 + i}") for i, u in enumerate(regs)])
         r = operator.patch(f"/v1/tenants/{company.id}", {"max_calls": 1000})
         assert r.status == 200, r
         company.ringing("sequential", ["Banco"], rings=3)
         company.apply()
         started.append(rp.phone(stack, company, "Banco", work))
         devices = rp.devices_file(
-            rp.new_devices(company, "Registro", DEVICES),
+            [d for u in regs for d in rp.new_devices(company, u, 5)],
             os.path.join(work, "devices.csv"))
         first_mail = rp.outbox_next_id(stack)
         sampler = rp.Sampler(stack, SERVICES)
         sampler.start()
         begun = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         last = {}
+        cpu = sip_bench.Cpu({n: stack.pid(n) for n in
+                             ["kamailio", "postgres"] +
+                             [i for s in SERVICES
+                              for i in rp.instances(stack, s)]}
+                            | {"rtpengine": rtp.proc.pid})
+        cost = None
         for name in PHASES:
             ph = Phase(name)
+            if name == "cost":
+                cost_phase(stack, company, work, cpu, ph)
+                cost = ph
+                continue
             run_phase(stack, company, work, devices, sampler, key, ph)
             phases.append(ph)
             for u, t in rp.registered(ph.regs_run).items():
@@ -263,7 +316,8 @@ def main():
         print(f"waiting for the mails (up to notify's lease, {LEASE_S} s)",
               flush=True)
         mails = rp.mail_check(stack, first_mail, LEASE_S + 15)
-        report(stack, phases, sampler, lost_b, len(last), mails, begun)
+        report(stack, phases, sampler, lost_b, len(last), mails, begun,
+               cost)
     finally:
         for p in reversed(started):
             sip_bench.stop_session(p)

@@ -93,7 +93,7 @@ class Sipp:
                *args, "-r", str(rate), "-rp", "1000", "-m", str(count),
                "-l", str(max(200, int(rate) * 2)), "-recv_timeout", "5000",
                "-nostdin", "-trace_stat", "-stf", self.stf, "-fd", "1",
-               *extra, f"127.0.0.1:{target}"]
+               "-trace_counts", *extra, f"127.0.0.1:{target}"]
         self.count = count
         self.proc = subprocess.Popen(cmd, cwd=self.work,
                                      stdout=subprocess.DEVNULL,
@@ -110,14 +110,21 @@ class Sipp:
         if os.path.exists(self.stf):
             with open(self.stf, newline="") as f:
                 rows = list(csv.DictReader(f, delimiter=";"))
-        return Outcome(rows, self.count, err.decode(errors="replace"))
+        counts = {}
+        for n in os.listdir(self.work):
+            if n.endswith("_counts.csv"):
+                with open(os.path.join(self.work, n), newline="") as f:
+                    last = list(csv.DictReader(f, delimiter=";"))
+                counts = last[-1] if last else {}
+        return Outcome(rows, self.count, err.decode(errors="replace"),
+                       counts)
 
 
 class Outcome:
     """What a SIPp run did: calls ok and failed, and the failed ones
     per second (wall clock) from its periodic statistics."""
 
-    def __init__(self, rows, count, err):
+    def __init__(self, rows, count, err, counts=None):
         last = rows[-1] if rows else {}
         self.ok = int(last.get("SuccessfulCall(C)", 0))
         self.failed = int(last.get("FailedCall(C)", 0))
@@ -131,6 +138,21 @@ class Outcome:
                 t = float(r["CurrentTime"].split("\t")[-1])
                 self.fail_times += [t] * n
         self.err = err
+        # From SIPp's message counts (-trace_counts): the first 200
+        # received answers the INVITE (the call is connected), the last
+        # one the BYE (it ended as it should). For REGISTER runs the
+        # two are the same message.
+        oks = sorted((int(k.split("_")[0]), int(v or 0))
+                     for k, v in (counts or {}).items()
+                     if re.match(r"^\d+_200_Recv$", k))
+        self.connected = oks[0][1] if oks else 0
+        self.ended = oks[-1][1] if oks else 0
+
+    @property
+    def dropped(self):
+        """Calls answered (200 to the INVITE) that did not end with a
+        200 to their BYE: connected calls that were lost."""
+        return self.connected - self.ended
 
     @property
     def lost(self):
@@ -175,14 +197,15 @@ def calls(stack, company, work, name, rate, count, hold_ms=100):
 
 def new_devices(company, username, n):
     """n devices of one person (desk phones d00, d01, ...), each with
-    its own SIP credentials (GET /v1/me/sip?device=)."""
+    its own SIP credentials (GET /v1/me/sip?device=); admin allows 5
+    a person, "app" included."""
     api = company.users[username]["api"]
     out = []
-    for i in range(n):
+    for i in range(n - 1):
         r = api.get(f"/v1/me/sip?device=d{i:02d}")
         assert r.status == 200, r
         out.append(r.json)
-    return out
+    return out + [company.users[username]["sip"]]
 
 
 def devices_file(devices, path):
@@ -289,17 +312,23 @@ def outbox_next_id(stack):
 
 
 def mail_check(stack, first_id, timeout):
-    """(rows, lost, doubled) over the activation mails queued since
-    first_id, once every row has its mail or timeout seconds passed."""
+    """(rows, lost, doubled, delays) over the activation mails queued
+    since first_id, once every row has its mail or timeout seconds
+    passed; delays: seconds from each row's insert to its mail file,
+    sorted."""
     box = Mailbox(stack.env["OV_MAIL_DIR"])
+    stored = {}
 
     def counts():
         ids = outbox_since(stack, first_id)
         seen = {}
-        for _, m in box.messages():
+        for name, m in box.messages():
             i = outbox_id_of(m)
             if i is not None:
                 seen[i] = seen.get(i, 0) + 1
+                if i not in stored:
+                    stored[i] = os.path.getmtime(
+                        os.path.join(box.dir, name))
         return ids, seen
 
     end = time.monotonic() + timeout
@@ -310,7 +339,12 @@ def mail_check(stack, first_id, timeout):
         time.sleep(0.5)
     lost = [i for i in ids if not seen.get(i)]
     doubled = [i for i in ids if seen.get(i, 0) > 1]
-    return ids, lost, doubled
+    queued = {int(r[0]): float(r[1]) for r in psql(
+        stack, "SELECT id, extract(epoch FROM created_at) FROM admin.outbox "
+        "WHERE id >= :'p1' AND kind = 'admin_activation'", first_id)}
+    delays = sorted(stored[i] - queued[i] for i in ids
+                    if i in stored and i in queued)
+    return ids, lost, doubled, delays
 
 
 class Sampler(threading.Thread):
