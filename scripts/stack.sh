@@ -195,8 +195,9 @@ http_urls() {
 # devices' SIP secrets: 0600 from its first byte, like every file of
 # the run directory that holds a secret.
 write_env() {
-	local f=$RUN/stack.env
-	(umask 077 && : >"$f.tmp" && chmod 600 "$f.tmp")
+	# Several `stack.sh start` may run at once: each its own temporary.
+	local f=$RUN/stack.env t=$RUN/stack.env.$$
+	(umask 077 && : >"$t" && chmod 600 "$t")
 	{
 		echo "# Written by scripts/stack.sh; read by ovctl and tests."
 		echo "OV_PORT_BASE=$BASE"
@@ -231,8 +232,8 @@ write_env() {
 		echo "OV_APP_URL=$APP_URL/"
 		echo "OV_WEB_DIR=$WEB_DIR"
 		echo "OV_REGISTRAR_EVENTS_URL=$(svc_urls registrar -events)"
-	} >"$f.tmp"
-	mv "$f.tmp" "$f"
+	} >"$t"
+	mv "$t" "$f"
 }
 
 pid_of() {

@@ -85,7 +85,11 @@ class Sipp:
     def __init__(self, work, name, scenario, args, port, target, rate,
                  count, extra=()):
         self.work = os.path.join(work, name)
-        os.makedirs(self.work, exist_ok=True)
+        k = 1
+        while os.path.exists(self.work):  # a phase run again
+            k += 1
+            self.work = os.path.join(work, f"{name}.{k}")
+        os.makedirs(self.work)
         self.stf = os.path.join(self.work, "stat.csv")
         self.started = time.time()
         port = port or free_udp_port()
@@ -273,8 +277,11 @@ class MailLoad(threading.Thread):
         self.rate = rate
         self.stop = threading.Event()
         self.created = []    # (time, replica index, tenant id)
-        self.refused = []    # (time, replica index, error)
-        self.failed = []     # (time, status) answered but not 201
+        # (time, replica index, error): no connection, or 503 from a
+        # replica still starting (HTTP answers before it is ready: a
+        # Service would not have sent it there)
+        self.refused = []
+        self.failed = []     # (time, status, body) answered, not 201
 
     def run(self):
         i = 0
@@ -291,8 +298,11 @@ class MailLoad(threading.Thread):
                     continue
                 if r.status == 201:
                     self.created.append((time.time(), j, r.json["id"]))
+                elif r.status == 503 and k == 0:
+                    self.refused.append((time.time(), j, r.body[:200]))
+                    continue
                 else:
-                    self.failed.append((time.time(), r.status))
+                    self.failed.append((time.time(), r.status, r.body[:200]))
                 break
             i += 1
             nxt += 1.0 / self.rate
