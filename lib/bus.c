@@ -829,9 +829,9 @@ static enum ov_err roundtrip(struct ov_bus_client *c, nng_msg *m,
 	 * again: a replica killed, or closing at the end of its drain,
 	 * would fail the calls it held. Send it once more, to whichever
 	 * replica is connected, within the same deadline. A method may
-	 * therefore run twice (as with nng's own resend): every handler
-	 * is written to allow it (binding.save by Call-ID and CSeq,
-	 * calls.record by upsert, route decides without writing). */
+	 * therefore run twice (as with nng's own resend): the call path's
+	 * allow it (route writes nothing, binding.save orders by Call-ID
+	 * and CSeq, calls.record upserts). */
 	if (nng_msg_dup(&again, m) != 0)
 		again = NULL; /* then the first try is the only one */
 send:
