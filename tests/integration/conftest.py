@@ -48,7 +48,8 @@ def free_base(avoid=()):
         # SIP, PostgreSQL, rtpengine, the SMTP sink, ws, wss, the services' HTTP
         # (and their second replicas', OV_REPLICAS: test_replicas.py).
         fixed = [base, base + 1, base + 2, base + 3, base + 7, base + 8] + \
-            [base + 10 + i for i in range(5)] + [base + 20 + i for i in range(5)]
+            [base + 10 + i for i in range(5)] + \
+            [base + 20 + i for i in range(5)]
         if all(port_free(p) and port_free(p, socket.SOCK_DGRAM) for p in fixed):
             return base
     raise RuntimeError("no free port base")
