@@ -21,6 +21,7 @@ BENCHES=(
 	"router|build/bin/bench-router decide"
 	"sip|/usr/bin/python3 bench/sip/bench.py"
 	"notify|/usr/bin/python3 bench/notify/bench.py"
+	"replicas|/usr/bin/python3 bench/replicas/bench.py"
 	"ivr|/usr/bin/python3 bench/ivr/bench.py"
 	"ivr-announce|/usr/bin/python3 bench/ivr/announce.py"
 	"webrtc|bench/webrtc/bench.sh"

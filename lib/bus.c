@@ -427,8 +427,8 @@ unsigned ov_bus_server_drain(struct ov_bus_server *s, unsigned timeout_ms)
 	/* Take no new request: idle workers stop receiving. Connections
 	 * stay open until every reply is out (closing a listener closes
 	 * its pipes too); what a peer sends meanwhile waits in its pipe,
-	 * and when the socket closes below, its REQ sends it again to
-	 * another replica. */
+	 * and when the socket closes below, the client sends it again to
+	 * another replica (roundtrip()). */
 	pthread_mutex_lock(&s->lock);
 	s->draining = true;
 	for (unsigned i = 0; i < s->n_workers; i++)
@@ -653,7 +653,7 @@ enum ov_err ov_bus_client_new(const struct ov_bus_client_opts *opts,
 	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ,
 			    c->opts.max_msg * OV_BUS_HARD_FACTOR);
 	/* Calls end at their deadline; resending within it is pointless
-	 * except when a pipe closes, which nng handles by itself. */
+	 * except when a pipe closes, which roundtrip() handles. */
 	nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME,
 			  NNG_DURATION_INFINITE);
 	nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_POST, pipe_cb, c);
@@ -783,6 +783,7 @@ static enum ov_err roundtrip(struct ov_bus_client *c, nng_msg *m,
 {
 	nng_ctx ctx;
 	nng_aio *aio = NULL;
+	nng_msg *again = NULL; /* a copy, sent if the pipe closes */
 	bool probe;
 	unsigned inflight = 0; /* calls in flight with this one, once counted */
 	int rv;
@@ -823,6 +824,17 @@ static enum ov_err roundtrip(struct ov_bus_client *c, nng_msg *m,
 	}
 	deadline_ms -= (uint32_t)waited;
 	uint64_t t0 = ov_now_ms();
+	/* With the resend timer off, nng 1.5 fails a request whose pipe
+	 * closes before the reply (NNG_ECONNRESET) instead of sending it
+	 * again: a replica killed, or closing at the end of its drain,
+	 * would fail the calls it held. Send it once more, to whichever
+	 * replica is connected, within the same deadline. A method may
+	 * therefore run twice (as with nng's own resend): the call path's
+	 * allow it (route writes nothing, binding.save orders by Call-ID
+	 * and CSeq, calls.record upserts). */
+	if (nng_msg_dup(&again, m) != 0)
+		again = NULL; /* then the first try is the only one */
+send:
 	nng_aio_set_timeout(aio, (nng_duration)deadline_ms);
 	nng_aio_set_msg(aio, m);
 	nng_ctx_send(ctx, aio);
@@ -839,7 +851,17 @@ static enum ov_err roundtrip(struct ov_bus_client *c, nng_msg *m,
 	nng_aio_set_timeout(aio, left);
 	nng_ctx_recv(ctx, aio);
 	nng_aio_wait(aio);
-	if ((rv = nng_aio_result(aio)) != 0) {
+	rv = nng_aio_result(aio);
+	if (rv == NNG_ECONNRESET && again && ov_now_ms() - t0 < deadline_ms) {
+		spent = ov_now_ms() - t0;
+		deadline_ms -= (uint32_t)spent;
+		t0 = ov_now_ms();
+		m = again;
+		again = NULL;
+		ov_log_debug("bus.resent", OV_LS("urls", c->opts.urls));
+		goto send;
+	}
+	if (rv != 0) {
 		e = result(res, from_nng(rv), "%s: %s", c->opts.urls,
 			   rv == NNG_ETIMEDOUT ? "no reply within deadline"
 					       : nng_strerror(rv));
@@ -869,6 +891,8 @@ static enum ov_err roundtrip(struct ov_bus_client *c, nng_msg *m,
 	ov__reply__free_unpacked(rep, NULL);
 out:
 	breaker_record(c, res->err == OV_ETIMEDOUT, probe);
+	if (again)
+		nng_msg_free(again);
 	if (aio)
 		nng_aio_free(aio);
 	nng_ctx_close(ctx);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
 
 #include "bus.h"
 #include "cfg.h"
@@ -583,6 +584,50 @@ static void drain_times_out_on_stuck_request(void **state)
 	ov_bus_client_free(c);
 }
 
+/* A replica that dies holding a request (its connection closes before
+ * the reply): the client sends the request to another replica within
+ * the same deadline instead of failing it. nng 1.5 with the resend
+ * timer off fails it with NNG_ECONNRESET; bench/replicas saw a
+ * REGISTER fail that way when a registrar was killed. Replica A is a
+ * bare REP socket that takes the request and closes its pipe, as the
+ * kernel does for a killed process; B is a real server. */
+static void request_of_a_dead_replica_goes_to_another(void **state)
+{
+	/* Static: threads must never see a frame a failed test left. */
+	static struct caller k[1];
+	char a[256], b[256], urls[520];
+	nng_socket rep;
+	nng_msg *msg = NULL;
+	(void)state;
+
+	ipc_url(a, sizeof(a), "dies_a");
+	ipc_url(b, sizeof(b), "dies_b");
+	snprintf(urls, sizeof(urls), "%s,%s", a, b);
+	assert_int_equal(nng_rep0_open(&rep), 0);
+	assert_int_equal(nng_socket_set_ms(rep, NNG_OPT_RECVTIMEO, 2000), 0);
+	assert_int_equal(nng_listen(rep, a, NULL, 0), 0);
+	struct ov_bus_client *c = client_on(urls);
+	wait_peers(c, 2000);
+	/* Only A is up: the request is A's. */
+	start_callers(k, 1, c, "10", 3000);
+	assert_int_equal(nng_recvmsg(rep, &msg, 0), 0);
+	struct ov_bus_server *sb = server_on(b, 2, 0);
+	uint64_t until = ov_now_ms() + 2000;
+	while (ov_bus_client_peers(c) < 2) {
+		if (ov_now_ms() > until)
+			fail_msg("the client never reached B");
+		sleep_ms(5);
+	}
+	/* A dies with the request. */
+	assert_int_equal(nng_pipe_close(nng_msg_get_pipe(msg)), 0);
+	nng_msg_free(msg);
+	join_callers_ok(k, 1);
+	ov_bus_client_free(c);
+	nng_close(rep);
+	assert_int_equal(ov_bus_server_drain(sb, 1000), 0);
+	ov_bus_server_free(sb);
+}
+
 /* ---- circuit breaker --------------------------------------------- */
 
 static void breaker_opens_after_timeouts(void **state)
@@ -725,6 +770,8 @@ int main(void)
 		cmocka_unit_test_setup(drain_lets_requests_finish, test_setup),
 		cmocka_unit_test_setup(drain_times_out_on_stuck_request,
 				       test_setup),
+		cmocka_unit_test_setup(
+			request_of_a_dead_replica_goes_to_another, test_setup),
 		cmocka_unit_test_setup(breaker_opens_after_timeouts,
 				       test_setup),
 		cmocka_unit_test_setup(pubsub_by_topic, test_setup),

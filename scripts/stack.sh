@@ -9,6 +9,11 @@
 #   stack.sh start NAME       start one process (router, kamailio, ...)
 #   stack.sh stop NAME        SIGTERM one process and wait for it
 #
+# OV_REPLICAS="router=2 registrar=2" runs that many replicas of a
+# service, each its own process named <svc>-<n> (router-1, router-2)
+# with its own bus address and HTTP port; every client dials them all.
+# `stack.sh stop router-2` stops one replica, `stop router` all of them.
+#
 # All ports derive from OV_PORT_BASE (default 17000) and all state lives
 # under OV_RUN_DIR (default ./run), so stacks run side by side. The
 # layout is in docs/stack.md; scripts and tests read $OV_RUN_DIR/stack.env.
@@ -22,15 +27,75 @@ if [ -z "${OV_PORT_BASE:-}" ] && [ -f "$RUN/stack.env" ]; then
 	OV_PORT_BASE=$(sed -n 's/^OV_PORT_BASE=//p' "$RUN/stack.env")
 fi
 BASE=${OV_PORT_BASE:-17000}
+# ... and its replicas.
+if [ -z "${OV_REPLICAS+x}" ] && [ -f "$RUN/stack.env" ]; then
+	OV_REPLICAS=$(sed -n 's/^OV_REPLICAS=//p' "$RUN/stack.env")
+fi
 mkdir -p "$RUN"
 RUN=$(cd "$RUN" && pwd)
 # In start order: the router loads admin's snapshots before it is ready.
 SERVICES=(registrar admin router ivr notify)
-PROCS=(postgres rtpengine smtp "${SERVICES[@]}" kamailio)
+
+# OV_REPLICAS="router=2 admin=2": how many processes of each service (1
+# by default, at most 9). One replica keeps the plain names (router,
+# bus router.ipc); with more, replica n is the process <svc>-n with bus
+# <svc>-n.ipc and its own PUB socket for events (admin-events-n.ipc,
+# registrar-events-n.ipc): as in Kubernetes, where every pod has its own
+# address and a client dials them all.
+declare -A REPLICAS=()
+for r in ${OV_REPLICAS:-}; do
+	s=${r%%=*} n=${r#*=}
+	if ! [[ " ${SERVICES[*]} " == *" $s "* ]] || ! [[ $n =~ ^[1-9]$ ]]; then
+		echo "stack: OV_REPLICAS: \"$r\" is not <service>=<1..9>" >&2
+		exit 2
+	fi
+	REPLICAS[$s]=$n
+done
+
+replicas() { echo "${REPLICAS[$1]:-1}"; }
+
+# instances SVC: the process names of SVC's replicas.
+instances() {
+	local s=$1 n k
+	n=$(replicas "$s")
+	if [ "$n" -eq 1 ]; then
+		echo "$s"
+		return
+	fi
+	for ((k = 1; k <= n; k++)); do echo "$s-$k"; done
+}
+
+# svc_of NAME: the service a process name belongs to ("" if none);
+# replica_of NAME: its replica number (1 for a lone service).
+svc_of() {
+	local s=${1%-[1-9]}
+	[[ " ${SERVICES[*]} " == *" $s "* ]] && echo "$s"
+	return 0
+}
+replica_of() {
+	if [[ $1 =~ -([1-9])$ ]]; then echo "${BASH_REMATCH[1]}"; else echo 1; fi
+}
+
+# expand NAME...: service names become the names of their replicas.
+expand() {
+	local p
+	for p in "$@"; do
+		if [[ " ${SERVICES[*]} " == *" $p "* ]]; then
+			instances "$p"
+		else
+			echo "$p"
+		fi
+	done
+}
+
+PROCS=(postgres rtpengine smtp $(expand "${SERVICES[@]}") kamailio)
 # OV_STACK_PROCS="postgres router": bring up only these (in this order).
 # OV_RTPENGINE_MORE="udp:HOST:PORT ...": rtpengines besides the stack's
 # own (started by whoever sets it), for Kamailio and the IVR.
-[ -n "${OV_STACK_PROCS:-}" ] && read -r -a PROCS <<<"$OV_STACK_PROCS"
+if [ -n "${OV_STACK_PROCS:-}" ]; then
+	read -r -a PROCS <<<"$OV_STACK_PROCS"
+	read -r -a PROCS <<<"$(expand "${PROCS[@]}" | tr '\n' ' ')"
+fi
 
 if ! [[ $BASE =~ ^[0-9]+$ ]] || [ "$BASE" -lt 1024 ] || [ "$BASE" -gt 63000 ]; then
 	echo "stack: OV_PORT_BASE=$BASE is not a number from 1024 to 63000" >&2
@@ -56,8 +121,19 @@ TLS_CERT=$RUN/tls/edge.crt
 TLS_KEY=$RUN/tls/edge.key
 RTP_MIN=$((BASE + 100))
 RTP_MAX=$((BASE + 1099))
-declare -A HTTP_PORT=([router]=$((BASE + 10)) [registrar]=$((BASE + 11))
-	[ivr]=$((BASE + 12)) [admin]=$((BASE + 13)) [notify]=$((BASE + 14)))
+# A service's HTTP port: BASE+10..14 for router, registrar, ivr,
+# admin, notify; replica n of it at BASE+10n+(the same offset), so
+# replica 2 is at BASE+20..24, replica 9 at BASE+90..94.
+declare -A HTTP_OFF=([router]=0 [registrar]=1 [ivr]=2 [admin]=3 [notify]=4)
+http_port() {
+	local s
+	s=$(svc_of "$1")
+	echo $((BASE + 10 * $(replica_of "$1") + HTTP_OFF[$s]))
+}
+declare -A HTTP_PORT=()
+for s in "${SERVICES[@]}"; do
+	HTTP_PORT[$s]=$(http_port "$(instances "$s" | head -n 1)")
+done
 PG_DIR=$RUN/pg
 PG_SOCK=$RUN/pgsock
 DB_URL="postgresql:///ovunque?host=$PG_SOCK&port=$PG_PORT&user=ovunque"
@@ -90,12 +166,39 @@ APP_URL=http://127.0.0.1:${HTTP_PORT[admin]}
 
 bus_url() { echo "ipc://$RUN/bus/$1.ipc"; }
 
+# svc_urls SVC [SUFFIX]: the bus URLs of every replica of SVC,
+# comma-separated, as its clients take them; with SUFFIX (-events)
+# their PUB sockets.
+svc_urls() {
+	local i out=""
+	for i in $(instances "$1"); do
+		out+=${out:+,}$(bus_url "${i%-[1-9]}${2:-}${i#"${i%-[1-9]}"}")
+	done
+	echo "$out"
+}
+
+# events_url NAME: the PUB socket of one replica (admin-events-2).
+events_url() {
+	local s
+	s=$(svc_of "$1")
+	bus_url "$s-events${1#"$s"}"
+}
+
+http_urls() {
+	local i out=""
+	for i in $(instances "$1"); do
+		out+=${out:+,}http://127.0.0.1:$(http_port "$i")
+	done
+	echo "$out"
+}
+
 # stack.env holds the operator key, the demo's passwords and the
 # devices' SIP secrets: 0600 from its first byte, like every file of
 # the run directory that holds a secret.
 write_env() {
-	local f=$RUN/stack.env
-	(umask 077 && : >"$f.tmp" && chmod 600 "$f.tmp")
+	# Several `stack.sh start` may run at once: each its own temporary.
+	local f=$RUN/stack.env t=$RUN/stack.env.$$
+	(umask 077 && : >"$t" && chmod 600 "$t")
 	{
 		echo "# Written by scripts/stack.sh; read by ovctl and tests."
 		echo "OV_PORT_BASE=$BASE"
@@ -120,17 +223,19 @@ write_env() {
 		echo "OV_SMTP_URL=smtp://127.0.0.1:$SMTP_PORT"
 		echo "OV_MAIL_DIR=$MAIL_DIR"
 		echo "OV_SMTP_CONTROL=$SMTP_CONTROL"
+		echo "OV_REPLICAS=${OV_REPLICAS:-}"
 		for s in "${SERVICES[@]}"; do
 			local u=${s^^}
-			echo "OV_${u}_URL=$(bus_url "$s")"
+			echo "OV_${u}_URL=$(svc_urls "$s")"
 			echo "OV_${u}_HTTP=http://127.0.0.1:${HTTP_PORT[$s]}"
+			echo "OV_${u}_HTTP_ALL=$(http_urls "$s")"
 		done
-		echo "OV_ADMIN_EVENTS_URL=$(bus_url admin-events)"
+		echo "OV_ADMIN_EVENTS_URL=$(svc_urls admin -events)"
 		echo "OV_APP_URL=$APP_URL/"
 		echo "OV_WEB_DIR=$WEB_DIR"
-		echo "OV_REGISTRAR_EVENTS_URL=$(bus_url registrar-events)"
-	} >"$f.tmp"
-	mv "$f.tmp" "$f"
+		echo "OV_REGISTRAR_EVENTS_URL=$(svc_urls registrar -events)"
+	} >"$t"
+	mv "$t" "$f"
 }
 
 pid_of() {
@@ -139,6 +244,8 @@ pid_of() {
 	local p
 	p=$(cat "$f")
 	kill -0 "$p" 2>/dev/null || return 1
+	# Killed but not yet reaped (a zombie) is not running.
+	[[ $(cat "/proc/$p/stat" 2>/dev/null) =~ \)\ Z ]] && return 1
 	echo "$p"
 }
 
@@ -157,17 +264,19 @@ pg_bin() {
 	echo "${d:?PostgreSQL server is not installed (scripts/deps.sh)}"
 }
 
-# wait_for WHAT SECONDS CMD...: poll CMD until it succeeds.
+# wait_for WHAT SECONDS CMD...: poll CMD until it succeeds: every 50 ms
+# for the first 2 s, then every 250 ms, so that a slow start (a busy
+# machine) is not slowed further by its own polls (docs/deploy.md).
 wait_for() {
 	local what=$1 secs=$2
 	shift 2
-	local end=$((SECONDS + secs))
+	local end=$((SECONDS + secs)) fast=$((SECONDS + 2))
 	until "$@" >/dev/null 2>&1; do
 		if [ $SECONDS -ge $end ]; then
 			echo "stack: $what not ready after ${secs}s; see $LOG" >&2
 			return 1
 		fi
-		sleep 0.05
+		if [ $SECONDS -lt $fast ]; then sleep 0.05; else sleep 0.25; fi
 	done
 }
 
@@ -225,40 +334,47 @@ sip_secret_key() {
 	cat "$f"
 }
 
+# start_service NAME: one replica (router, or router-2) of a service.
 start_service() {
-	local s=$1 u=${1^^}
-	local envs=(OV_BUS_LISTEN="$(bus_url "$s")"
-		OV_HTTP_PORT="${HTTP_PORT[$s]}" OV_HTTP_ADDR=127.0.0.1)
+	local name=$1 s
+	s=$(svc_of "$1")
+	local port
+	port=$(http_port "$name")
+	local envs=(OV_BUS_LISTEN="$(bus_url "$name")"
+		OV_HTTP_PORT="$port" OV_HTTP_ADDR=127.0.0.1)
 	case $s in
 	registrar) envs+=(OV_DB_URL="$DB_URL"
-		OV_REGISTRAR_EVENTS_URL="$(bus_url registrar-events)"
+		OV_REGISTRAR_EVENTS_URL="$(events_url "$name")"
 		OV_SIP_SECRET_KEY="$(sip_secret_key)") ;;
 	notify) envs+=(OV_DB_URL="$DB_URL"
 		OV_SMTP_URL="smtp://127.0.0.1:$SMTP_PORT"
 		OV_MAIL_RESET_URL="$APP_URL/password"
 		OV_NOTIFY_SECRET_KEY="$(notify_key secret)") ;;
 	admin) envs+=(OV_DB_URL="$DB_URL"
-		OV_ADMIN_EVENTS_URL="$(bus_url admin-events)"
-		OV_REGISTRAR_URL="$(bus_url registrar)"
-		OV_IVR_URL="$(bus_url ivr)"
-		OV_ROUTER_URL="$(bus_url router)"
+		OV_ADMIN_EVENTS_URL="$(events_url "$name")"
+		OV_REGISTRAR_URL="$(svc_urls registrar)"
+		OV_IVR_URL="$(svc_urls ivr)"
+		OV_ROUTER_URL="$(svc_urls router)"
 		OV_SIP_PROXY="127.0.0.1:$SIP_PORT"
 		OV_SIP_WS_URL="ws://127.0.0.1:$WS_PORT"
 		OV_WEB_DIR="$WEB_DIR"
 		OV_NOTIFY_PUBLIC_KEY="$(notify_key public)") ;;
 	ivr) envs+=(OV_RTPENGINE_NG="udp:127.0.0.1:$NG_PORT"
 		OV_RTPENGINE_INSTANCES="$(echo ${OV_RTPENGINE_MORE:-} | tr ' ' ',')"
-		OV_ADMIN_URL="$(bus_url admin)"
-		OV_ADMIN_EVENTS_URL="$(bus_url admin-events)"
+		OV_ADMIN_URL="$(svc_urls admin)"
+		OV_ADMIN_EVENTS_URL="$(svc_urls admin -events)"
 		OV_IVR_CACHE_DIR="$RUN/prompts") ;;
-	router) envs+=(OV_ADMIN_URL="$(bus_url admin)"
-		OV_ADMIN_EVENTS_URL="$(bus_url admin-events)"
-		OV_REGISTRAR_URL="$(bus_url registrar)"
-		OV_REGISTRAR_EVENTS_URL="$(bus_url registrar-events)") ;;
+	router) envs+=(OV_ADMIN_URL="$(svc_urls admin)"
+		OV_ADMIN_EVENTS_URL="$(svc_urls admin -events)"
+		OV_REGISTRAR_URL="$(svc_urls registrar)"
+		OV_REGISTRAR_EVENTS_URL="$(svc_urls registrar -events)") ;;
 	esac
-	spawn "$s" env "${envs[@]}" "$BIN/ov-$s"
-	wait_for "$s" 30 python3 "$ROOT/scripts/probe.py" http \
-		"http://127.0.0.1:${HTTP_PORT[$s]}/readyz"
+	spawn "$name" env "${envs[@]}" "$BIN/ov-$s"
+	# curl, not a Python probe: a start polls many times, and on a
+	# machine carrying calls each Python start (0.1 s of CPU, 0.7 s
+	# through a pyenv shim) was taken from them.
+	wait_for "$name" 30 curl -sf -o /dev/null --max-time 1 \
+		"http://127.0.0.1:$port/readyz"
 }
 
 # The mails of the stack land in $MAIL_DIR as .eml files.
@@ -293,10 +409,10 @@ start_kamailio() {
 	fi
 	spawn kamailio env OV_SIP_ADDR=127.0.0.1 OV_SIP_PORT=$SIP_PORT \
 		OV_SIP_WS_PORT=$WS_PORT "${wss[@]}" OV_HTTP_PORT=$EDGE_HTTP \
-		OV_RUN_DIR="$RUN" OV_ROUTER_URL="$(bus_url router)" \
-		OV_REGISTRAR_URL="$(bus_url registrar)" \
-		OV_IVR_URL="$(bus_url ivr)" \
-		OV_ADMIN_URL="$(bus_url admin)" \
+		OV_RUN_DIR="$RUN" OV_ROUTER_URL="$(svc_urls router)" \
+		OV_REGISTRAR_URL="$(svc_urls registrar)" \
+		OV_IVR_URL="$(svc_urls ivr)" \
+		OV_ADMIN_URL="$(svc_urls admin)" \
 		OV_RTPENGINE="udp:127.0.0.1:$NG_PORT${OV_RTPENGINE_MORE:+ $OV_RTPENGINE_MORE}" \
 		OV_TRUNK_SOURCES="127.0.0.1:$TRUNK_IN" \
 		OV_TRUNK_URI="sip:127.0.0.1:$TRUNK_OUT" \
@@ -314,16 +430,20 @@ start_one() {
 	rtpengine) start_rtpengine ;;
 	smtp) start_smtp ;;
 	kamailio) start_kamailio ;;
-	router | registrar | ivr | admin | notify)
-		[ -x "$BIN/ov-$name" ] || {
-			echo "stack: $BIN/ov-$name is missing: run make" >&2
+	*)
+		local s
+		s=$(svc_of "$name")
+		if [ -z "$s" ] || [ "$(replica_of "$name")" -gt "$(replicas "$s")" ] ||
+			{ [ "$name" = "$s" ] && [ "$(replicas "$s")" -gt 1 ]; } ||
+			{ [ "$name" != "$s" ] && [ "$(replicas "$s")" -eq 1 ]; }; then
+			echo "stack: no process \"$name\"" >&2
+			return 2
+		fi
+		[ -x "$BIN/ov-$s" ] || {
+			echo "stack: $BIN/ov-$s is missing: run make" >&2
 			return 1
 		}
 		start_service "$name"
-		;;
-	*)
-		echo "stack: no process \"$name\"" >&2
-		return 2
 		;;
 	esac
 }
@@ -468,9 +588,9 @@ EOT
 	else
 		printf '  %-16s not built (make web)\n' "app"
 	fi
-	for s in "${SERVICES[@]}"; do
+	for i in $(expand "${SERVICES[@]}"); do
 		printf '  %-16s bus %s, http://127.0.0.1:%s/metrics\n' \
-			"ov-$s" "$(bus_url "$s")" "${HTTP_PORT[$s]}"
+			"ov-$i" "$(bus_url "$i")" "$(http_port "$i")"
 	done
 	if [ -f "$RUN/demo.env" ]; then
 		# Values are not shell-quoted (passwords hold ; $ # …): read them
@@ -512,7 +632,8 @@ EOT
 cmd=${1:-run}
 case $cmd in
 run)
-	if pid_of router >/dev/null || pid_of kamailio >/dev/null; then
+	if pid_of "$(instances router | head -n 1)" >/dev/null ||
+		pid_of kamailio >/dev/null; then
 		echo "stack: a stack already runs in $RUN (scripts/stack.sh down)" >&2
 		exit 1
 	fi
@@ -551,11 +672,13 @@ status) status ;;
 demo) demo ;;
 start)
 	prepare
-	start_one "${2:?start what}"
+	for p in $(expand "${2:?start what}"); do start_one "$p"; done
 	;;
-stop) stop_one "${2:?stop what}" ;;
+stop)
+	for p in $(expand "${2:?stop what}"); do stop_one "$p"; done
+	;;
 *)
-	sed -n '2,12p' "$0" >&2
+	sed -n '2,17p' "$0" >&2
 	exit 2
 	;;
 esac

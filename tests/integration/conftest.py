@@ -68,9 +68,13 @@ def free_base(avoid=()):
         base = random.randrange(20000, 32768 - 1200, 1200)
         if any(abs(base - a) < 1200 for a in avoid):
             continue
-        # SIP, PostgreSQL, rtpengine, the SMTP sink, ws, wss, the services' HTTP.
-        fixed = [base, base + 1, base + 2, base + 3, base + 7, base + 8, base + 9] + \
-            [base + 10 + i for i in range(5)]
+        # SIP, PostgreSQL, rtpengine, the SMTP sink, ws, wss, Kamailio's
+        # HTTP, the services' HTTP (and their second replicas',
+        # OV_REPLICAS: test_replicas.py).
+        fixed = [base, base + 1, base + 2, base + 3, base + 7, base + 8,
+                 base + 9] + \
+            [base + 10 + i for i in range(5)] + \
+            [base + 20 + i for i in range(5)]
         if all(port_free(p) and port_free(p, socket.SOCK_DGRAM) for p in fixed):
             return base
     raise RuntimeError("no free port base")
