@@ -2,7 +2,22 @@
 # Installs, through apt, exactly the Debian 12 packages Ovunque needs to
 # build, run and test. Idempotent: does nothing when all are present.
 # Runs as root, or through sudo.
+#
+#   deps.sh           what make, make run and make test need
+#   deps.sh images    what make images needs besides: podman (with runc:
+#                     Debian's default crun cannot run containers here,
+#                     docs/deploy.md) and mmdebstrap for the base image
 set -euo pipefail
+
+GROUP=${1:-all}
+case $GROUP in
+all) ;;
+images) ;;
+*)
+	echo "deps: no package group \"$GROUP\" (all, images)" >&2
+	exit 2
+	;;
+esac
 
 PACKAGES=(
 	# build
@@ -36,6 +51,9 @@ PACKAGES=(
 # and Debian's npm would conflict with it) keeps its own.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 	PACKAGES+=(nodejs npm)
+fi
+if [ "$GROUP" = images ]; then
+	PACKAGES=(podman runc mmdebstrap)
 fi
 
 missing=()
