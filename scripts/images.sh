@@ -18,7 +18,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 IMAGES=(router registrar ivr admin notify migrate kamailio rtpengine)
 [ -n "${OV_IMAGES:-}" ] && read -r -a IMAGES <<<"$OV_IMAGES"
-VERSION=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo dev)
+VERSION=${OV_IMAGE_TAG:-$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo dev)}
 BASE_IMAGE=localhost/ov-debian:bookworm
 BASE=${OV_IMAGE_BASE:-$BASE_IMAGE}
 KEY_LABEL=org.ovunque.base.key
@@ -44,8 +44,17 @@ base() {
 	local srcs mm key have
 	mapfile -t srcs < <(apt_sources)
 	[ ${#srcs[@]} -gt 0 ] || die "no Debian bookworm apt source in /etc/apt"
-	# minbase: Essential packages and apt, as debian:bookworm-slim.
-	mm=(mmdebstrap --quiet --variant=minbase --format=tar bookworm)
+	# minbase: Essential packages and apt. Like debian:bookworm-slim,
+	# dpkg keeps no manuals, translations or docs (but the copyrights),
+	# in this image and in every package installed on it later.
+	mm=(mmdebstrap --quiet --variant=minbase --format=tar
+		--dpkgopt='path-exclude=/usr/share/man/*'
+		--dpkgopt='path-exclude=/usr/share/locale/*'
+		--dpkgopt='path-exclude=/usr/share/info/*'
+		--dpkgopt='path-exclude=/usr/share/lintian/*'
+		--dpkgopt='path-exclude=/usr/share/doc/*'
+		--dpkgopt='path-include=/usr/share/doc/*/copyright'
+		bookworm)
 	key=$({ printf '%s\n' "${mm[*]}"; cat "${srcs[@]}"; } | sha256sum | cut -c1-16)
 	have=$(podman image inspect --format "{{index .Labels \"$KEY_LABEL\"}}" \
 		"$BASE_IMAGE" 2>/dev/null || true)
@@ -89,15 +98,13 @@ build() {
 }
 
 sizes() {
-	local name
-	printf '%-24s %-20s %s\n' IMAGE TAG SIZE
-	for name in "${IMAGES[@]}"; do
-		podman image ls --format '{{.Repository}} {{.Tag}} {{.Size}}' \
-			"localhost/ov-$name:$VERSION" |
-			awk '{ printf "%-24s %-20s %s %s\n", $1, $2, $3, $4 }'
+	local name ref
+	printf '%-34s %8s\n' IMAGE "SIZE MB"
+	for ref in "${IMAGES[@]/#/localhost/ov-}" "$BASE"; do
+		[[ $ref == localhost/ov-* && $ref != "$BASE" ]] && ref=$ref:$VERSION
+		podman image inspect --format '{{.Size}}' "$ref" 2>/dev/null |
+			awk -v r="$ref" '{ printf "%-34s %8.0f\n", r, $1 / 1e6 }'
 	done
-	podman image ls --format '{{.Repository}} {{.Tag}} {{.Size}}' "$BASE" |
-		awk '{ printf "%-24s %-20s %s %s\n", $1, $2, $3, $4 }'
 }
 
 command -v podman >/dev/null || die "podman is missing (bash scripts/deps.sh images)"
