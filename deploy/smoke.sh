@@ -14,7 +14,9 @@
 #   5. an operator key (ovctl from the admin image), a tenant through the
 #      REST API, its admin's first login, two users and apply
 #      (scripts/demo.py);
-#   6. Laura's phone (SIPp) registers, Mario's phone calls her extension
+#   6. the closed message rendered by apply is in the prompt cache the
+#      IVR shares with rtpengine;
+#   7. Laura's phone (SIPp) registers, Mario's phone calls her extension
 #      05 and she answers.
 #
 # Then every container is removed and the host processes stop. Exit 0
@@ -261,7 +263,13 @@ STEP="users and apply (scripts/demo.py)"
 demo=$(python3 "$ROOT/scripts/demo.py" --api "$APP_URL" --mail-dir "$RUN/mail" \
 	--number "$number" --admin-password="$pw") || fail "scripts/demo.py"
 
-# ---- 6. a phone registers and a call reaches it ----
+# Apply rendered the closed message into the prompt cache that the IVR
+# and rtpengine share: it is there, written by the images' user.
+STEP="the shared prompt cache"
+wav=$(find "$RUN/prompts" -name '*.wav' -user $UID_OV | head -n 1)
+[ -n "$wav" ] || fail "no prompt of uid $UID_OV in the shared cache $RUN/prompts"
+
+# ---- 7. a phone registers and a call reaches it ----
 # OV_DEMO_<USER>_SIP=<sip:USER@DOMAIN>;auth_user=A;auth_pass=P;outbound="..."
 sip_field() {
 	DEMO=$demo python3 -c '
