@@ -10,7 +10,8 @@
 #   3. rtpengine, the five services and Kamailio start from their images
 #      and each must be ready (/readyz, ng ping, SIP OPTIONS);
 #   4. every image's configured user, and every container's process, is
-#      not root;
+#      not root; the services' and the Job's images hold no shell, no
+#      coreutils, no dpkg; no image holds apt;
 #   5. an operator key (ovctl from the admin image), a tenant through the
 #      REST API, its admin's first login, two users and apply
 #      (scripts/demo.py);
@@ -236,6 +237,25 @@ for c in "${CONTAINERS[@]}"; do
 	[ "$uid" = "$UID_OV" ] || fail "$c runs as uid $uid, not $UID_OV"
 done
 say "every image's user and every process is uid $UID_OV"
+
+# No shell or package manager where none is needed: the services and the
+# Job hold neither; Kamailio and rtpengine (shell entry points) no apt.
+STEP="no tools"
+for i in "${IMAGES[@]}"; do
+	root=$(podman image mount "localhost/ov-$i:$TAG")
+	case $i in
+	kamailio | rtpengine) banned="usr/bin/apt-get usr/bin/apt" ;;
+	*) banned="usr/bin/sh usr/bin/bash usr/bin/dash usr/bin/ls usr/bin/dpkg usr/bin/apt-get" ;;
+	esac
+	for f in $banned; do
+		if [ -e "$root/$f" ]; then
+			podman image unmount "localhost/ov-$i:$TAG" >/dev/null
+			fail "image ov-$i holds /$f"
+		fi
+	done
+	podman image unmount "localhost/ov-$i:$TAG" >/dev/null
+done
+say "no shell in the services' images, no apt in any"
 
 # ---- 5. a tenant, its admin, two users, apply ----
 STEP="operator key"
