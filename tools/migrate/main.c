@@ -103,9 +103,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--check-config"))) {
-		fprintf(stderr, "usage: ov-migrate [--check-config | --version]\n"
-				"Configured through the environment; "
-				"--check-config lists every variable.\n");
+		fprintf(stderr,
+			"usage: ov-migrate [--check-config | --version]\n"
+			"Configured through the environment; "
+			"--check-config lists every variable.\n");
 		return EXIT_CONFIG;
 	}
 	if (ov_cfg_load(vars, N_VARS, env_get, err, sizeof(err)) != OV_OK ||
@@ -134,7 +135,8 @@ int main(int argc, char **argv)
 				     OV_LS("error", ov_err_name(e)));
 			goto out;
 		}
-		ov_log_info("migrate.schema", OV_LS("schema", schemas[i].schema),
+		ov_log_info("migrate.schema",
+			    OV_LS("schema", schemas[i].schema),
 			    OV_LI("version", version));
 	}
 	rc = 0;
