@@ -12,13 +12,15 @@
 # instead (a carrier's registry): it is used as is.
 #
 # Every image is tagged localhost/ov-NAME:VERSION (git describe) and
-# localhost/ov-NAME:latest. OV_IMAGES="router admin" builds only those.
+# localhost/ov-NAME:latest (OV_IMAGE_TAG=TAG instead of git describe).
+# OV_IMAGES="router admin" builds only those.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 IMAGES=(router registrar ivr admin notify migrate kamailio rtpengine)
 [ -n "${OV_IMAGES:-}" ] && read -r -a IMAGES <<<"$OV_IMAGES"
 VERSION=${OV_IMAGE_TAG:-$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo dev)}
+REVISION=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
 BASE_IMAGE=localhost/ov-debian:bookworm
 BASE=${OV_IMAGE_BASE:-$BASE_IMAGE}
 KEY_LABEL=org.ovunque.base.key
@@ -87,6 +89,9 @@ build() {
 			--file "$ROOT/deploy/images/Containerfile" \
 			--ignorefile "$ROOT/deploy/images/containerignore" \
 			--build-arg BASE="$BASE" --build-arg VERSION="$VERSION" \
+			--label org.opencontainers.image.version="$VERSION" \
+			--label org.opencontainers.image.revision="$REVISION" \
+			--label org.opencontainers.image.vendor=Ovunque \
 			--target "$name" \
 			--tag "localhost/ov-$name:$VERSION" \
 			--tag "localhost/ov-$name:latest" \
