@@ -4,9 +4,11 @@
 # Runs as root, or through sudo.
 #
 #   deps.sh           what make, make run and make test need
-#   deps.sh images    what make images needs besides: podman (with runc:
-#                     Debian's default crun cannot run containers here,
-#                     docs/deploy.md) and mmdebstrap for the base image
+#   deps.sh images    what make images needs: podman (with runc: Debian's
+#                     default crun cannot run containers here,
+#                     docs/deploy.md), mmdebstrap for the base image, git,
+#                     Node.js for the web app; the smoke test needs the
+#                     default group too (PostgreSQL, SIPp)
 set -euo pipefail
 
 GROUP=${1:-all}
@@ -49,11 +51,13 @@ PACKAGES=(
 # and npm (9) suffice (web/package.json pins tools that run on 18); a
 # machine with Node.js from elsewhere (NodeSource's nodejs bundles npm,
 # and Debian's npm would conflict with it) keeps its own.
+if [ "$GROUP" = images ]; then
+	# The images build the web app first (make web) and are tagged
+	# with git describe; everything else is built inside podman.
+	PACKAGES=(podman runc mmdebstrap git)
+fi
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 	PACKAGES+=(nodejs npm)
-fi
-if [ "$GROUP" = images ]; then
-	PACKAGES=(podman runc mmdebstrap)
 fi
 
 missing=()

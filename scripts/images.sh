@@ -3,7 +3,7 @@
 #
 #   images.sh build     the base image if needed, then every image (default)
 #   images.sh base      only the base image localhost/ov-debian:bookworm
-#   images.sh sizes     a table of the images and their sizes
+#   images.sh sizes     a table of the images (latest) and their sizes
 #   images.sh smoke     deploy/smoke.sh: the stack from the images, one call
 #
 # The base is made from this machine's apt sources with mmdebstrap
@@ -99,14 +99,15 @@ build() {
 		t1=$SECONDS
 		echo "images: ov-$name:$VERSION built in $((t1 - t0)) s" >&2
 	done
-	sizes
+	sizes "$VERSION"
 }
 
+# sizes [TAG]: the images of TAG (default: latest, the last build).
 sizes() {
-	local name ref
+	local tag=${1:-${OV_IMAGE_TAG:-latest}} ref
 	printf '%-34s %8s\n' IMAGE "SIZE MB"
 	for ref in "${IMAGES[@]/#/localhost/ov-}" "$BASE"; do
-		[[ $ref == localhost/ov-* && $ref != "$BASE" ]] && ref=$ref:$VERSION
+		[[ $ref == localhost/ov-* && $ref != "$BASE" ]] && ref=$ref:$tag
 		podman image inspect --format '{{.Size}}' "$ref" 2>/dev/null |
 			awk -v r="$ref" '{ printf "%-34s %8.0f\n", r, $1 / 1e6 }'
 	done
