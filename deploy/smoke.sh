@@ -113,7 +113,11 @@ cleanup() {
 	else
 		rm -rf "$RUN"
 	fi
-	[ $rc -eq 0 ] && say "PASSED" || say "FAILED (exit $rc)"
+	if [ $rc -eq 0 ]; then
+		say "PASSED"
+	else
+		say "FAILED (exit $rc)"
+	fi
 	exit $rc
 }
 trap cleanup EXIT
