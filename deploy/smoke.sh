@@ -8,7 +8,8 @@
 #      they stand for the carrier's database and mail relay);
 #   2. ov-migrate applies every schema and exits 0;
 #   3. rtpengine, the five services and Kamailio start from their images
-#      and each must be ready (/readyz, ng ping, SIP OPTIONS);
+#      and each must be ready (/readyz, ng ping, SIP OPTIONS); admin
+#      serves the web app;
 #   4. every image's configured user, and every container's process, is
 #      not root; the services' and the Job's images hold no shell, no
 #      coreutils, no dpkg; no image holds apt;
@@ -225,6 +226,9 @@ run kamailio kamailio -e OV_SIP_ADDR=127.0.0.1 -e OV_SIP_PORT=$SIP_PORT \
 	-e OV_TRUNK_URI="sip:127.0.0.1:$TRUNK_OUT"
 wait_for kamailio 20 python3 "$ROOT/scripts/probe.py" sip 127.0.0.1 $SIP_PORT
 say "every container is ready"
+# admin serves the web app that the image carries.
+STEP="the web app"
+curl -sSf "$APP_URL/" | grep -qi '<html' || fail "admin does not serve the web app at $APP_URL/"
 
 # ---- 4. nobody runs as root ----
 STEP="non-root"
