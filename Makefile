@@ -7,6 +7,8 @@
 #                   ASan+UBSan, integration, the app in Chromium
 #   make lint       cppcheck and clang-tidy on our C (scripts/lint.sh)
 #   make bench      benchmarks in bench/
+#   make images     the container images, with podman (scripts/images.sh)
+#   make images-smoke  the stack from the images: a tenant, a phone, a call
 #   make fmt        clang-format every C file
 #   make clean
 
@@ -43,7 +45,7 @@ TESTS_C  := $(wildcard lib/*_test.c services/*/*_test.c)
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o) $(PB_C:$(B)/proto/%.c=$(B)/obj/proto/%.o)
 LIBOV    := $(B)/libov.a
-BINS     := $(SERVICES:%=$(B)/bin/ov-%) $(B)/bin/ovctl
+BINS     := $(SERVICES:%=$(B)/bin/ov-%) $(B)/bin/ovctl $(B)/bin/ov-migrate
 LUAMOD   := $(B)/lib/ovbus.so
 UNIT     := $(TESTS_C:%.c=$(B)/test/%)
 UNIT_ASAN:= $(TESTS_C:%.c=$(B)/asan/%)
@@ -52,7 +54,8 @@ BENCH    := $(B)/bin/bench-bus $(B)/bin/bench-router
 all: $(BINS) $(LUAMOD) $(UNIT) $(BENCH)
 .SECONDARY:
 .SECONDEXPANSION:
-.PHONY: all run test unit unit-asan integration bench fmt clean deps web web-deps lint
+.PHONY: all run test unit unit-asan integration bench fmt clean deps web web-deps lint \
+        images images-smoke
 
 # ---- generated code ----
 $(B)/proto/%.pb-c.c $(B)/proto/%.pb-c.h: proto/%.proto
@@ -103,6 +106,12 @@ $(B)/bin/ov-%: $$(call svc_objs,$$*) $(B)/obj/gen/$$*_migrations.o $$(call svc_g
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/bin/ovctl: $(patsubst %.c,$(B)/obj/%.o,$(wildcard tools/ovctl/*.c)) $(LIBOV)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The migration Job: every schema's embedded migrations, applied in one run.
+SCHEMAS  := registrar admin notify
+$(B)/bin/ov-migrate: $(B)/obj/tools/migrate/main.o $(SCHEMAS:%=$(B)/obj/gen/%_migrations.o) $(LIBOV)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -187,6 +196,19 @@ test: deps
 bench: deps
 	$(MAKE) all
 	bash bench/run.sh
+
+# Container images (docs/deploy.md): podman, runc and mmdebstrap are
+# installed here only, never by make run or make test. The admin image
+# serves the web app, so it is built first.
+images:
+	bash scripts/deps.sh images
+	$(MAKE) web
+	bash scripts/images.sh build
+
+images-smoke:
+	bash scripts/deps.sh
+	bash scripts/deps.sh images
+	bash scripts/images.sh smoke
 
 fmt:
 	clang-format -i $$(git ls-files '*.c' '*.h')

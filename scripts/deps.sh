@@ -2,7 +2,24 @@
 # Installs, through apt, exactly the Debian 12 packages Ovunque needs to
 # build, run and test. Idempotent: does nothing when all are present.
 # Runs as root, or through sudo.
+#
+#   deps.sh           what make, make run and make test need
+#   deps.sh images    what make images needs: podman (with runc: Debian's
+#                     default crun cannot run containers here,
+#                     docs/deploy.md), mmdebstrap for the base image, git,
+#                     Node.js for the web app; the smoke test needs the
+#                     default group too (PostgreSQL, SIPp)
 set -euo pipefail
+
+GROUP=${1:-all}
+case $GROUP in
+all) ;;
+images) ;;
+*)
+	echo "deps: no package group \"$GROUP\" (all, images)" >&2
+	exit 2
+	;;
+esac
 
 PACKAGES=(
 	# build
@@ -48,6 +65,11 @@ fi
 # and npm (9) suffice (web/package.json pins tools that run on 18); a
 # machine with Node.js from elsewhere (NodeSource's nodejs bundles npm,
 # and Debian's npm would conflict with it) keeps its own.
+if [ "$GROUP" = images ]; then
+	# The images build the web app first (make web) and are tagged
+	# with git describe; everything else is built inside podman.
+	PACKAGES=(podman runc mmdebstrap git)
+fi
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 	PACKAGES+=(nodejs npm)
 fi
