@@ -84,6 +84,7 @@ SMTP_PORT=$((BASE + 3))
 TRUNK_IN=$((BASE + 5))
 TRUNK_OUT=$((BASE + 6))
 WS_PORT=$((BASE + 7))
+EDGE_HTTP=$((BASE + 9))
 RTP_MIN=$((BASE + 100))
 RTP_MAX=$((BASE + 1099))
 declare -A HTTP=([router]=$((BASE + 10)) [registrar]=$((BASE + 11))
@@ -218,13 +219,18 @@ done
 
 STEP="kamailio"
 run kamailio kamailio -e OV_SIP_ADDR=127.0.0.1 -e OV_SIP_PORT=$SIP_PORT \
-	-e OV_SIP_WS_PORT=$WS_PORT \
+	-e OV_SIP_WS_PORT=$WS_PORT -e OV_HTTP_PORT=$EDGE_HTTP \
 	-e OV_ROUTER_URL="$(bus router)" -e OV_REGISTRAR_URL="$(bus registrar)" \
 	-e OV_IVR_URL="$(bus ivr)" -e OV_ADMIN_URL="$(bus admin)" \
 	-e OV_RTPENGINE="udp:127.0.0.1:$NG_PORT" \
 	-e OV_TRUNK_SOURCES="127.0.0.1:$TRUNK_IN" \
 	-e OV_TRUNK_URI="sip:127.0.0.1:$TRUNK_OUT"
 wait_for kamailio 20 python3 "$ROOT/scripts/probe.py" sip 127.0.0.1 $SIP_PORT
+# Its own HTTP: the probes' /readyz and Prometheus' /metrics.
+curl -sSf "http://127.0.0.1:$EDGE_HTTP/readyz" >/dev/null ||
+	fail "Kamailio does not answer /readyz on $EDGE_HTTP"
+curl -sSf "http://127.0.0.1:$EDGE_HTTP/metrics" | grep -q '^kamailio_' ||
+	fail "Kamailio serves no metrics on $EDGE_HTTP"
 say "every container is ready"
 # admin serves the web app that the image carries.
 STEP="the web app"
