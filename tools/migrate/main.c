@@ -102,7 +102,7 @@ int main(int argc, char **argv)
 		printf("ov-migrate %s\n", OV_VERSION);
 		return 0;
 	}
-	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--check-config"))) {
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--check-config") != 0)) {
 		fprintf(stderr,
 			"usage: ov-migrate [--check-config | --version]\n"
 			"Configured through the environment; "
