@@ -3,7 +3,9 @@
  * password. Answers never say which of number, username or password was
  * wrong, and never whether an account exists.
  */
+#include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,17 +15,24 @@
 #include "admin.h"
 #include "policy.h"
 
-/* Failed logins before delays start, per account and per address (an
- * office behind one NAT shares an address), and the longest delay. */
-#define ACCT_FREE_FAILURES 5
+/* Failed logins before delays start: per (account, address) pair, per
+ * address (an office behind one NAT shares one) and per account from
+ * addresses that never logged into it (docs/admin.md). Then each attempt
+ * waits 1, 2, 4 ... s after the last failure, up to MAX_DELAY_S; a count
+ * is forgotten after 24 quiet hours (store.c, failures_bump). */
+#define PAIR_FREE_FAILURES 5
 #define ADDR_FREE_FAILURES 20
+#define ACCT_FREE_FAILURES 10
+/* Reset mails: per account and per address, counted apart from logins. */
+#define RESET_ACCT_FREE 3
+#define RESET_ADDR_FREE 10
 #define MAX_DELAY_S 900
 #define RESET_CODE_LEN 10
 
 static const char generic[] = "wrong number, username or password";
 
 /* Seconds still to wait after `failures` failures, the last `ago` s ago. */
-static unsigned delay_left(long failures, long free_, double ago)
+unsigned admin_delay_left(long failures, long free_, double ago)
 {
 	if (failures < free_)
 		return 0;
@@ -42,7 +51,7 @@ static unsigned throttled(struct admin_req *r, const char *key, long free_)
 
 	if (ov_db_exec(r->db, "failures_get", 1, p, &res) == OV_OK &&
 	    PQntuples(res) == 1)
-		left = delay_left(strtol(PQgetvalue(res, 0, 0), NULL, 10),
+		left = admin_delay_left(strtol(PQgetvalue(res, 0, 0), NULL, 10),
 				  free_, strtod(PQgetvalue(res, 0, 1), NULL));
 	PQclear(res);
 	return left;
@@ -95,45 +104,117 @@ struct account {
 	bool admin;
 	bool must_change;
 	bool found;
+	bool known_addr; /* this address logged into the account before */
+	char number[32]; /* E.164, "" when malformed */
+	char fold[64];
 	char acct_key[128];
+	char pair_key[200];
 	char addr_key[96];
 };
 
-/* Looks the account up by number and username; found=false when there
- * is none (or the number is malformed). Answers and returns false only
- * on database failure or throttling. */
-static bool lookup(struct admin_req *r, struct account *a)
+/* The throttle's keys for what the request names (number + username as
+ * typed, folded) and where it comes from; false when the number or the
+ * username is malformed (the keys then name no account). */
+static bool keys(struct admin_req *r, struct account *a)
 {
-	char number[32], why[96], fold[64];
-	PGresult *res = NULL;
+	char why[96];
 	const char *num = admin_str(r, "number");
 	const char *user = admin_str(r, "username");
 
 	memset(a, 0, sizeof(*a));
-	bool well_formed = admin_number_e164(num, number, sizeof(number), why,
-					     sizeof(why)) == OV_OK &&
-			   strlen(user) < sizeof(fold);
-	admin_username_fold(well_formed ? user : "", fold, sizeof(fold));
+	bool well_formed = admin_number_e164(num, a->number, sizeof(a->number),
+					     why, sizeof(why)) == OV_OK &&
+			   strlen(user) < sizeof(a->fold);
+	if (!well_formed)
+		a->number[0] = '\0';
+	admin_username_fold(well_formed ? user : "", a->fold, sizeof(a->fold));
 	snprintf(a->acct_key, sizeof(a->acct_key), "acct:%s:%s",
-		 well_formed ? number : "-", fold);
+		 well_formed ? a->number : "-", a->fold);
+	snprintf(a->pair_key, sizeof(a->pair_key), "pair:%s:%s|%s",
+		 well_formed ? a->number : "-", a->fold, r->client_ip);
 	snprintf(a->addr_key, sizeof(a->addr_key), "addr:%s", r->client_ip);
+	return well_formed;
+}
 
-	unsigned wait = throttled(r, a->acct_key, ACCT_FREE_FAILURES);
-	unsigned wait2 = throttled(r, a->addr_key, ADDR_FREE_FAILURES);
-	bool by_addr = wait2 > wait;
-	if (by_addr)
-		wait = wait2;
-	if (wait) {
-		log_throttled(r, by_addr ? a->addr_key : a->acct_key,
-			      well_formed ? number : "", fold, by_addr, wait);
-		r->res->retry_after = wait;
-		admin_fail_code(r, 429, "too_many_attempts", NULL,
-				"too many failed attempts; try again later");
-		return false;
+static bool known_address(struct admin_req *r, const char *acct_key)
+{
+	PGresult *res = NULL;
+	const char *p[] = {acct_key, r->client_ip};
+	bool known = ov_db_exec(r->db, "known_address_get", 2, p, &res) ==
+			     OV_OK &&
+		     PQntuples(res) == 1;
+
+	PQclear(res);
+	return known;
+}
+
+static void known_address_put(struct admin_req *r, const char *acct_key)
+{
+	PGresult *res = NULL;
+	const char *p[] = {acct_key, r->client_ip};
+
+	ov_db_exec(r->db, "known_address_put", 2, p, &res);
+	PQclear(res);
+}
+
+/* Answers 429 with Retry-After and returns true when the longest of the
+ * waits is not over. */
+static bool refuse(struct admin_req *r, const struct account *a,
+		   const char *const keys_[], const long free_[], size_t n)
+{
+	unsigned wait = 0;
+	size_t by = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned w = keys_[i] ? throttled(r, keys_[i], free_[i]) : 0;
+		if (w > wait) {
+			wait = w;
+			by = i;
+		}
 	}
+	if (!wait)
+		return false;
+	bool by_addr = strncmp(keys_[by], "addr:", 5) == 0 ||
+		       strncmp(keys_[by], "reset:addr:", 11) == 0;
+	log_throttled(r, keys_[by], a->number, a->fold, by_addr, wait);
+	r->res->retry_after = wait;
+	admin_fail_code(r, 429, "too_many_attempts", NULL,
+			"too many failed attempts; try again later");
+	return true;
+}
+
+/* A failed login (or reset code): counts against the pair and the
+ * address, and against the account when the address is not one of its
+ * own, so that outsiders' guesses never slow the real user down where
+ * they logged in before. */
+static void failed(struct admin_req *r, const struct account *a)
+{
+	bump(r, a->pair_key);
+	bump(r, a->addr_key);
+	if (!a->known_addr)
+		bump(r, a->acct_key);
+}
+
+/* Looks the account up by number and username; found=false when there
+ * is none (or the number is malformed). Answers and returns false only
+ * on database failure or throttling. A throttled request is refused
+ * before any password is verified: an answer that said "right" during
+ * a lock would be an oracle for the attacker. */
+static bool lookup(struct admin_req *r, struct account *a)
+{
+	PGresult *res = NULL;
+	bool well_formed = keys(r, a);
+
+	a->known_addr = well_formed && known_address(r, a->acct_key);
+	const char *k[] = {a->pair_key, a->addr_key,
+			   a->known_addr ? NULL : a->acct_key};
+	const long f[] = {PAIR_FREE_FAILURES, ADDR_FREE_FAILURES,
+			  ACCT_FREE_FAILURES};
+	if (refuse(r, a, k, f, 3))
+		return false;
 	if (!well_formed)
 		return true;
-	const char *p[] = {number, fold};
+	const char *p[] = {a->number, a->fold};
 	enum ov_err e = ov_db_exec(r->db, "login_find", 2, p, &res);
 	if (e != OV_OK) {
 		admin_fail_store(r, e, "account");
@@ -175,13 +256,13 @@ void auth_login(struct admin_req *r)
 					pw) &&
 		  a.found;
 	if (!ok) {
-		bump(r, a.acct_key);
-		bump(r, a.addr_key);
+		failed(r, &a);
 		ov_log_info("auth.login_failed", OV_LS("ip", r->client_ip));
 		admin_fail(r, 401, OV_EUNAUTH, NULL, "%s", generic);
 		return;
 	}
-	clear(r, a.acct_key);
+	clear(r, a.pair_key);
+	known_address_put(r, a.acct_key);
 	admin_token_new("ovt_", token, sizeof(token));
 	admin_token_hash(token, hash);
 	snprintf(ttl, sizeof(ttl), "%d", r->app->cfg.token_ttl_s);
@@ -391,60 +472,193 @@ void auth_password(struct admin_req *r)
 			     1));
 }
 
-void auth_forgot(struct admin_req *r)
+/*
+ * Forgotten passwords. The request only throttles and queues: the same
+ * statements whether or not the account exists, so its timing does not
+ * tell. The reset worker, a thread of each admin replica, takes queued
+ * requests (SKIP LOCKED: replicas share the queue), looks the account
+ * up and, when there is one, stores a code and queues the mail, in one
+ * transaction. It is woken by this replica's requests and otherwise
+ * looks every second, for rows another replica left behind.
+ */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t wake;
+	pthread_t thread;
+	struct admin *app;
+	bool running, stopping, pending;
+} worker = {.mu = PTHREAD_MUTEX_INITIALIZER,
+	    .wake = PTHREAD_COND_INITIALIZER};
+
+#define WORKER_POLL_MS 1000u
+#define PRUNE_EVERY_MS (3600u * 1000u)
+
+static void worker_wake(void)
 {
-	static const struct ov_json_field f[] = {
-		{"number", OV_J_STR, true},
-		{"username", OV_J_STR, true},
-	};
+	pthread_mutex_lock(&worker.mu);
+	worker.pending = true;
+	pthread_cond_signal(&worker.wake);
+	pthread_mutex_unlock(&worker.mu);
+}
+
+/* Makes and stores a code for the account and queues its mail, in the
+ * open transaction. */
+static enum ov_err reset_code_mail(struct admin_req *w, const char *user_id,
+				   const char *tenant_id)
+{
 	static const char alphabet[] = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-	struct account a;
 	char code[RESET_CODE_LEN + 1], ttl[16];
 	unsigned char hash[HASH_LEN];
 	char sealed[ADMIN_SEALED_MAX];
 	PGresult *res = NULL;
 	enum ov_err e = OV_OK;
 
-	if (!admin_body_ok(r, f, sizeof(f) / sizeof(f[0])) || !lookup(r, &a))
+	for (size_t i = 0; i < RESET_CODE_LEN; i++)
+		code[i] = alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
+	code[RESET_CODE_LEN] = '\0';
+	admin_token_hash(code, hash);
+	if (!admin_seal(w->app, code, sealed, sizeof(sealed)))
+		e = OV_EEXHAUSTED;
+	sodium_memzero(code, sizeof(code));
+	snprintf(ttl, sizeof(ttl), "%d", w->app->cfg.reset_ttl_s);
+	const char *p[] = {(const char *)hash, user_id, tenant_id, ttl};
+	const int len[] = {HASH_LEN, -1, -1, -1};
+	if (e == OV_OK)
+		e = ov_db_exec_bin(w->db, "reset_insert", 4, p, len, &res);
+	PQclear(res);
+	if (e == OV_OK)
+		e = mail_user(w, user_id, tenant_id, "password_reset",
+			      json_pack("{s:s, s:i}", "code", sealed,
+					"valid_minutes",
+					w->app->cfg.reset_ttl_s / 60));
+	if (e == OV_OK)
+		e = admin_audit(w, tenant_id, "user.password_forgot", user_id,
+				NULL);
+	return e;
+}
+
+/* One queued request, in a transaction: true when there was one and it
+ * is done (mailed, or there is no such account). */
+static bool reset_one(struct admin *app, struct ov_db *db)
+{
+	struct admin_req w = {.app = app, .db = db};
+	PGresult *q = NULL, *res = NULL;
+	enum ov_err e = ov_db_begin(db);
+
+	if (e == OV_OK)
+		e = ov_db_exec(db, "reset_queue_take", 0, NULL, &q);
+	if (e != OV_OK || PQntuples(q) != 1) {
+		PQclear(q);
+		ov_db_rollback(db);
+		return false;
+	}
+	snprintf(w.client_ip, sizeof(w.client_ip), "%s", PQgetvalue(q, 0, 2));
+	const char *p[] = {PQgetvalue(q, 0, 0), PQgetvalue(q, 0, 1)};
+	e = ov_db_exec(db, "login_find", 2, p, &res);
+	if (e == OV_OK && PQntuples(res) == 1 && !PQgetisnull(res, 0, 2))
+		e = reset_code_mail(&w, PQgetvalue(res, 0, 0),
+				    PQgetvalue(res, 0, 1));
+	PQclear(res);
+	PQclear(q);
+	if (e == OV_OK)
+		e = ov_db_commit(db);
+	if (e != OV_OK) {
+		ov_db_rollback(db);
+		ov_log_error("auth.reset_failed", OV_LS("error", ov_err_name(e)));
+		return false;
+	}
+	return true;
+}
+
+static void *worker_main(void *arg)
+{
+	(void)arg;
+	uint64_t pruned = ov_now_ms();
+
+	pthread_mutex_lock(&worker.mu);
+	while (!worker.stopping) {
+		struct timespec until = ov_abstime(WORKER_POLL_MS);
+		int rv = 0;
+		while (!worker.stopping && !worker.pending && rv != ETIMEDOUT)
+			rv = pthread_cond_timedwait(&worker.wake, &worker.mu,
+						    &until);
+		worker.pending = false;
+		if (worker.stopping)
+			break;
+		pthread_mutex_unlock(&worker.mu);
+		struct ov_db *db = ov_db_acquire(worker.app->pool, 1000);
+		if (db) {
+			while (reset_one(worker.app, db))
+				;
+			if (ov_now_ms() - pruned >= PRUNE_EVERY_MS) {
+				PGresult *res = NULL;
+				ov_db_exec(db, "throttle_prune", 0, NULL, &res);
+				PQclear(res);
+				pruned = ov_now_ms();
+			}
+			ov_db_release(worker.app->pool, db);
+		}
+		pthread_mutex_lock(&worker.mu);
+	}
+	pthread_mutex_unlock(&worker.mu);
+	return NULL;
+}
+
+enum ov_err admin_reset_worker_start(struct admin *app)
+{
+	worker.app = app;
+	worker.stopping = false;
+	if (pthread_create(&worker.thread, NULL, worker_main, NULL) != 0)
+		return OV_EEXHAUSTED;
+	worker.running = true;
+	return OV_OK;
+}
+
+void admin_reset_worker_stop(void)
+{
+	if (!worker.running)
 		return;
-	/* Reset mails count like failed logins: nobody can flood an
-	 * account's mailbox with them. */
-	bump(r, a.acct_key);
-	bump(r, a.addr_key);
-	if (a.found) {
-		for (size_t i = 0; i < RESET_CODE_LEN; i++)
-			code[i] = alphabet[randombytes_uniform(
-				sizeof(alphabet) - 1)];
-		code[RESET_CODE_LEN] = '\0';
-		admin_token_hash(code, hash);
-		if (!admin_seal(r->app, code, sealed, sizeof(sealed)))
-			e = OV_EEXHAUSTED;
-		sodium_memzero(code, sizeof(code));
-		snprintf(ttl, sizeof(ttl), "%d", r->app->cfg.reset_ttl_s);
-		const char *p[] = {(const char *)hash, a.id, a.tenant_id, ttl};
-		const int len[] = {HASH_LEN, -1, -1, -1};
-		if (e == OV_OK)
-			e = ov_db_begin(r->db);
-		if (e == OV_OK)
-			e = ov_db_exec_bin(r->db, "reset_insert", 4, p, len,
-					   &res);
+	pthread_mutex_lock(&worker.mu);
+	worker.stopping = true;
+	pthread_cond_broadcast(&worker.wake);
+	pthread_mutex_unlock(&worker.mu);
+	pthread_join(worker.thread, NULL);
+	worker.running = false;
+}
+
+/* Counted apart from logins (keys reset:acct:... and reset:addr:...):
+ * they limit reset mails, so that nobody floods a mailbox, and never
+ * slow anybody's login. */
+void auth_forgot(struct admin_req *r)
+{
+	static const struct ov_json_field f[] = {
+		{"number", OV_J_STR, true},
+		{"username", OV_J_STR, true},
+	};
+	struct account a;
+	char acct[160], addr[128];
+	PGresult *res = NULL;
+
+	if (!admin_body_ok(r, f, sizeof(f) / sizeof(f[0])))
+		return;
+	bool well_formed = keys(r, &a);
+	snprintf(acct, sizeof(acct), "reset:%s", a.acct_key);
+	snprintf(addr, sizeof(addr), "reset:%s", a.addr_key);
+	const char *k[] = {acct, addr};
+	const long fr[] = {RESET_ACCT_FREE, RESET_ADDR_FREE};
+	if (refuse(r, &a, k, fr, 2))
+		return;
+	bump(r, acct);
+	bump(r, addr);
+	if (well_formed) {
+		const char *p[] = {a.number, a.fold, r->client_ip};
+		enum ov_err e = ov_db_exec(r->db, "reset_queue_put", 3, p, &res);
 		PQclear(res);
-		if (e == OV_OK)
-			e = mail_user(r, a.id, a.tenant_id, "password_reset",
-				      json_pack("{s:s, s:i}", "code", sealed,
-						"valid_minutes",
-						r->app->cfg.reset_ttl_s / 60));
-		if (e == OV_OK)
-			e = admin_audit(r, a.tenant_id, "user.password_forgot",
-					a.id, NULL);
-		if (e == OV_OK)
-			e = ov_db_commit(r->db);
-		sodium_memzero(code, sizeof(code));
 		if (e != OV_OK) {
-			ov_db_rollback(r->db);
 			admin_fail_store(r, e, "reset");
 			return;
 		}
+		worker_wake();
 	}
 	/* The same answer whether or not the account exists. */
 	admin_json(r, 202, json_pack("{s:b}", "accepted", 1));
@@ -485,8 +699,7 @@ void auth_reset(struct admin_req *r)
 			ov_db_rollback(r->db);
 	}
 	if (e == OV_ENOTFOUND) {
-		bump(r, a.acct_key);
-		bump(r, a.addr_key);
+		failed(r, &a);
 		admin_fail(r, 400, OV_EINVAL, "code",
 			   "the code is wrong, used or expired");
 		return;
@@ -495,7 +708,9 @@ void auth_reset(struct admin_req *r)
 		admin_fail_store(r, e, "reset");
 		return;
 	}
-	clear(r, a.acct_key);
+	/* The code came by mail: this address is the account's own now. */
+	clear(r, a.pair_key);
+	known_address_put(r, a.acct_key);
 	admin_sip_rotate(r, a.tenant_id, a.id);
 	admin_json(r, 200,
 		   json_pack("{s:b, s:b}", "password_changed", 1, "logged_out",
