@@ -76,21 +76,21 @@ static void clear(struct admin_req *r, const char *key)
 }
 
 /* An operator sees an attack in the log, not only in /metrics: one
- * auth.throttled line per throttled account (or, when the address is
- * what is throttled, per address) per minute and admin replica, with
- * the refusals it stands for. The username is what was typed (no
- * account is looked up for a refusal); never the password. */
+ * auth.throttled line per throttling key (an account from one address,
+ * an account from new addresses, an address, or the same for reset
+ * mails) per minute and admin replica, with the refusals it stands for.
+ * The username is what was typed (no account is looked up for a
+ * refusal); never the password. */
 static void log_throttled(struct admin_req *r, const char *key,
 			  const char *number, const char *username,
-			  bool by_addr, unsigned wait)
+			  const char *limit, unsigned wait)
 {
 	unsigned long held = 0;
 
 	if (!admin_once_take(&r->app->throttled_log, key,
 			     (int64_t)(ov_now_ms() / 1000), &held))
 		return;
-	ov_log_warn("auth.throttled",
-		    OV_LS("limit", by_addr ? "address" : "account"),
+	ov_log_warn("auth.throttled", OV_LS("limit", limit),
 		    OV_LS("number", number), OV_LS("username", username),
 		    OV_LS("client_ip", r->client_ip),
 		    OV_LI("retry_after_s", (long long)wait),
@@ -160,7 +160,8 @@ static void known_address_put(struct admin_req *r, const char *acct_key)
 /* Answers 429 with Retry-After and returns true when the longest of the
  * waits is not over. */
 static bool refuse(struct admin_req *r, const struct account *a,
-		   const char *const keys_[], const long free_[], size_t n)
+		   const char *const keys_[], const long free_[],
+		   const char *const limits[], size_t n)
 {
 	unsigned wait = 0;
 	size_t by = 0;
@@ -174,9 +175,7 @@ static bool refuse(struct admin_req *r, const struct account *a,
 	}
 	if (!wait)
 		return false;
-	bool by_addr = strncmp(keys_[by], "addr:", 5) == 0 ||
-		       strncmp(keys_[by], "reset:addr:", 11) == 0;
-	log_throttled(r, keys_[by], a->number, a->fold, by_addr, wait);
+	log_throttled(r, keys_[by], a->number, a->fold, limits[by], wait);
 	r->res->retry_after = wait;
 	admin_fail_code(r, 429, "too_many_attempts", NULL,
 			"too many failed attempts; try again later");
@@ -210,7 +209,8 @@ static bool lookup(struct admin_req *r, struct account *a)
 			   a->known_addr ? NULL : a->acct_key};
 	const long f[] = {PAIR_FREE_FAILURES, ADDR_FREE_FAILURES,
 			  ACCT_FREE_FAILURES};
-	if (refuse(r, a, k, f, 3))
+	const char *l[] = {"account", "address", "account_new_addresses"};
+	if (refuse(r, a, k, f, l, 3))
 		return false;
 	if (!well_formed)
 		return true;
@@ -646,7 +646,8 @@ void auth_forgot(struct admin_req *r)
 	snprintf(addr, sizeof(addr), "reset:%s", a.addr_key);
 	const char *k[] = {acct, addr};
 	const long fr[] = {RESET_ACCT_FREE, RESET_ADDR_FREE};
-	if (refuse(r, &a, k, fr, 2))
+	const char *l[] = {"reset_account", "reset_address"};
+	if (refuse(r, &a, k, fr, l, 2))
 		return;
 	bump(r, acct);
 	bump(r, addr);
