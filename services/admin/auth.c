@@ -25,7 +25,7 @@
 #define ACCT_FREE_FAILURES 10
 /* Reset mails: per account and per address, counted apart from logins. */
 #define RESET_ACCT_FREE 3
-#define RESET_ADDR_FREE 10
+#define RESET_ADDR_FREE 20
 #define MAX_DELAY_S 900
 #define RESET_CODE_LEN 10
 
@@ -502,7 +502,7 @@ static void worker_wake(void)
 }
 
 /* Makes and stores a code for the account and queues its mail, in the
- * open transaction. */
+ * open transaction; the audit names the address that asked. */
 static enum ov_err reset_code_mail(struct admin_req *w, const char *user_id,
 				   const char *tenant_id)
 {
@@ -533,7 +533,7 @@ static enum ov_err reset_code_mail(struct admin_req *w, const char *user_id,
 					w->app->cfg.reset_ttl_s / 60));
 	if (e == OV_OK)
 		e = admin_audit(w, tenant_id, "user.password_forgot", user_id,
-				NULL);
+				json_pack("{s:s}", "client_ip", w->client_ip));
 	return e;
 }
 
