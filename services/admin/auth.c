@@ -105,6 +105,8 @@ struct account {
 	bool must_change;
 	bool found;
 	bool known_addr; /* this address logged into the account before */
+	bool held_pair;	 /* attempt locks (attempt_lock) */
+	bool held_acct;
 	char number[32]; /* E.164, "" when malformed */
 	char fold[64];
 	char acct_key[128];
@@ -194,29 +196,95 @@ static void failed(struct admin_req *r, const struct account *a)
 		bump(r, a->acct_key);
 }
 
+/* Takes key's attempt lock without waiting: OV_EEXIST when another
+ * attempt holds it. */
+static enum ov_err attempt_lock(struct admin_req *r, const char *key)
+{
+	PGresult *res = NULL;
+	const char *p[] = {key};
+	enum ov_err e = ov_db_exec(r->db, "attempt_lock", 1, p, &res);
+
+	if (e == OV_OK && PQgetvalue(res, 0, 0)[0] != 't')
+		e = OV_EEXIST;
+	PQclear(res);
+	return e;
+}
+
+static void attempt_unlock(struct admin_req *r, const char *key)
+{
+	PGresult *res = NULL;
+	const char *p[] = {key};
+
+	ov_db_exec(r->db, "attempt_unlock", 1, p, &res);
+	PQclear(res);
+}
+
+/* Lets go of the attempt locks lookup took; before the handler returns
+ * its connection to the pool. */
+static void release(struct admin_req *r, struct account *a)
+{
+	if (a->held_acct)
+		attempt_unlock(r, a->acct_key);
+	if (a->held_pair)
+		attempt_unlock(r, a->pair_key);
+	a->held_acct = a->held_pair = false;
+}
+
+/* Without the locks, attempts sent at the same instant would all pass
+ * the check before the first failure is counted (a password check lies
+ * between). The account-wide lock is taken only by new addresses, so
+ * outsiders can never make the real user's known address wait. */
+static bool hold(struct admin_req *r, struct account *a)
+{
+	enum ov_err e = attempt_lock(r, a->pair_key);
+
+	a->held_pair = e == OV_OK;
+	if (e == OV_OK && !a->known_addr) {
+		e = attempt_lock(r, a->acct_key);
+		a->held_acct = e == OV_OK;
+	}
+	if (e == OV_OK)
+		return true;
+	release(r, a);
+	if (e != OV_EEXIST) {
+		admin_fail_store(r, e, "account");
+		return false;
+	}
+	r->res->retry_after = 1;
+	admin_fail_code(r, 429, "too_many_attempts", NULL,
+			"another attempt is under way; try again later");
+	return false;
+}
+
 /* Looks the account up by number and username; found=false when there
  * is none (or the number is malformed). Answers and returns false only
- * on database failure or throttling. A throttled request is refused
- * before any password is verified: an answer that said "right" during
- * a lock would be an oracle for the attacker. */
+ * on database failure or throttling; on true the caller owns the
+ * attempt locks (release). A throttled request is refused before any
+ * password is verified: an answer that said "right" during a lock would
+ * be an oracle for the attacker. */
 static bool lookup(struct admin_req *r, struct account *a)
 {
 	PGresult *res = NULL;
 	bool well_formed = keys(r, a);
 
 	a->known_addr = well_formed && known_address(r, a->acct_key);
+	if (!hold(r, a))
+		return false;
 	const char *k[] = {a->pair_key, a->addr_key,
 			   a->known_addr ? NULL : a->acct_key};
 	const long f[] = {PAIR_FREE_FAILURES, ADDR_FREE_FAILURES,
 			  ACCT_FREE_FAILURES};
 	const char *l[] = {"account", "address", "account_new_addresses"};
-	if (refuse(r, a, k, f, l, 3))
+	if (refuse(r, a, k, f, l, 3)) {
+		release(r, a);
 		return false;
+	}
 	if (!well_formed)
 		return true;
 	const char *p[] = {a->number, a->fold};
 	enum ov_err e = ov_db_exec(r->db, "login_find", 2, p, &res);
 	if (e != OV_OK) {
+		release(r, a);
 		admin_fail_store(r, e, "account");
 		return false;
 	}
@@ -237,36 +305,28 @@ static bool lookup(struct admin_req *r, struct account *a)
  * the 32 bytes themselves, not hex text for the server to decode. */
 #define HASH_LEN 32
 
-void auth_login(struct admin_req *r)
+static void login(struct admin_req *r, const struct account *a)
 {
-	static const struct ov_json_field f[] = {
-		{"number", OV_J_STR, true},
-		{"username", OV_J_STR, true},
-		{"password", OV_J_STR, true},
-	};
-	struct account a;
 	char token[64], ttl[16];
 	unsigned char hash[HASH_LEN];
 	PGresult *res = NULL;
 
-	if (!admin_body_ok(r, f, sizeof(f) / sizeof(f[0])) || !lookup(r, &a))
-		return;
 	const char *pw = admin_str(r, "password");
-	bool ok = admin_password_verify(a.found ? a.hash : r->app->dummy_hash,
+	bool ok = admin_password_verify(a->found ? a->hash : r->app->dummy_hash,
 					pw) &&
-		  a.found;
+		  a->found;
 	if (!ok) {
-		failed(r, &a);
+		failed(r, a);
 		ov_log_info("auth.login_failed", OV_LS("ip", r->client_ip));
 		admin_fail(r, 401, OV_EUNAUTH, NULL, "%s", generic);
 		return;
 	}
-	clear(r, a.pair_key);
-	known_address_put(r, a.acct_key);
+	clear(r, a->pair_key);
+	known_address_put(r, a->acct_key);
 	admin_token_new("ovt_", token, sizeof(token));
 	admin_token_hash(token, hash);
 	snprintf(ttl, sizeof(ttl), "%d", r->app->cfg.token_ttl_s);
-	const char *p[] = {(const char *)hash, a.id, a.tenant_id, ttl};
+	const char *p[] = {(const char *)hash, a->id, a->tenant_id, ttl};
 	const int len[] = {HASH_LEN, -1, -1, -1};
 	enum ov_err e = ov_db_exec_bin(r->db, "token_insert", 4, p, len, &res);
 	if (e != OV_OK) {
@@ -276,11 +336,26 @@ void auth_login(struct admin_req *r)
 	json_t *v = json_pack(
 		"{s:s, s:s, s:s, s:b, s:{s:s, s:s, s:s}}", "token", token,
 		"token_type", "Bearer", "expires_at", PQgetvalue(res, 0, 0),
-		"must_change_password", a.must_change, "user", "id", a.id,
-		"tenant_id", a.tenant_id, "role", a.admin ? "admin" : "user");
+		"must_change_password", a->must_change, "user", "id", a->id,
+		"tenant_id", a->tenant_id, "role", a->admin ? "admin" : "user");
 	PQclear(res);
 	sodium_memzero(token, sizeof(token));
 	admin_json(r, 200, v);
+}
+
+void auth_login(struct admin_req *r)
+{
+	static const struct ov_json_field f[] = {
+		{"number", OV_J_STR, true},
+		{"username", OV_J_STR, true},
+		{"password", OV_J_STR, true},
+	};
+	struct account a;
+
+	if (!admin_body_ok(r, f, sizeof(f) / sizeof(f[0])) || !lookup(r, &a))
+		return;
+	login(r, &a);
+	release(r, &a);
 }
 
 /* Every session of the caller ("all": true, the app's logout), audited;
@@ -665,6 +740,48 @@ void auth_forgot(struct admin_req *r)
 	admin_json(r, 202, json_pack("{s:b}", "accepted", 1));
 }
 
+static void reset(struct admin_req *r, const struct account *a)
+{
+	unsigned char hash[HASH_LEN];
+	PGresult *res = NULL;
+
+	enum ov_err e = OV_ENOTFOUND;
+	if (a->found) {
+		admin_token_hash(admin_str(r, "code"), hash);
+		const char *p[] = {(const char *)hash, a->id};
+		const int len[] = {HASH_LEN, -1};
+		e = ov_db_begin(r->db);
+		if (e == OV_OK)
+			e = ov_db_exec_bin(r->db, "reset_use", 2, p, len, &res);
+		if (e == OV_OK && PQntuples(res) != 1)
+			e = OV_ENOTFOUND;
+		PQclear(res);
+		if (e == OV_OK)
+			e = set_password(r, a->id, a->tenant_id);
+		if (e == OV_OK)
+			e = ov_db_commit(r->db);
+		if (e != OV_OK)
+			ov_db_rollback(r->db);
+	}
+	if (e == OV_ENOTFOUND) {
+		failed(r, a);
+		admin_fail(r, 400, OV_EINVAL, "code",
+			   "the code is wrong, used or expired");
+		return;
+	}
+	if (e != OV_OK) {
+		admin_fail_store(r, e, "reset");
+		return;
+	}
+	/* The code came by mail: this address is the account's own now. */
+	clear(r, a->pair_key);
+	known_address_put(r, a->acct_key);
+	admin_sip_rotate(r, a->tenant_id, a->id);
+	admin_json(r, 200,
+		   json_pack("{s:b, s:b}", "password_changed", 1, "logged_out",
+			     1));
+}
+
 void auth_reset(struct admin_req *r)
 {
 	static const struct ov_json_field f[] = {
@@ -675,45 +792,10 @@ void auth_reset(struct admin_req *r)
 		{"confirm_password", OV_J_STR, true},
 	};
 	struct account a;
-	unsigned char hash[HASH_LEN];
-	PGresult *res = NULL;
 
-	if (!admin_body_ok(r, f, sizeof(f) / sizeof(f[0])) || !lookup(r, &a) ||
-	    !new_password_ok(r, NULL))
+	if (!admin_body_ok(r, f, sizeof(f) / sizeof(f[0])) || !lookup(r, &a))
 		return;
-	enum ov_err e = OV_ENOTFOUND;
-	if (a.found) {
-		admin_token_hash(admin_str(r, "code"), hash);
-		const char *p[] = {(const char *)hash, a.id};
-		const int len[] = {HASH_LEN, -1};
-		e = ov_db_begin(r->db);
-		if (e == OV_OK)
-			e = ov_db_exec_bin(r->db, "reset_use", 2, p, len, &res);
-		if (e == OV_OK && PQntuples(res) != 1)
-			e = OV_ENOTFOUND;
-		PQclear(res);
-		if (e == OV_OK)
-			e = set_password(r, a.id, a.tenant_id);
-		if (e == OV_OK)
-			e = ov_db_commit(r->db);
-		if (e != OV_OK)
-			ov_db_rollback(r->db);
-	}
-	if (e == OV_ENOTFOUND) {
-		failed(r, &a);
-		admin_fail(r, 400, OV_EINVAL, "code",
-			   "the code is wrong, used or expired");
-		return;
-	}
-	if (e != OV_OK) {
-		admin_fail_store(r, e, "reset");
-		return;
-	}
-	/* The code came by mail: this address is the account's own now. */
-	clear(r, a.pair_key);
-	known_address_put(r, a.acct_key);
-	admin_sip_rotate(r, a.tenant_id, a.id);
-	admin_json(r, 200,
-		   json_pack("{s:b, s:b}", "password_changed", 1, "logged_out",
-			     1));
+	if (new_password_ok(r, NULL))
+		reset(r, &a);
+	release(r, &a);
 }

@@ -459,6 +459,13 @@ const struct ov_db_stmt admin_stmts[] = {
 	 1},
 	{"failures_clear", "DELETE FROM admin.login_failures WHERE key = $1",
 	 1},
+	/* One attempt at a time per (account, address), and per account
+	 * from new addresses, across replicas: session advisory locks,
+	 * taken without waiting. */
+	{"attempt_lock", "SELECT pg_try_advisory_lock(hashtextextended($1, 0))",
+	 1},
+	{"attempt_unlock", "SELECT pg_advisory_unlock(hashtextextended($1, 0))",
+	 1},
 	{"known_address_get",
 	 "SELECT 1 FROM admin.known_addresses WHERE acct_key = $1 "
 	 "AND addr = $2 AND last_at > now() - interval '90 days'",

@@ -362,6 +362,33 @@ def test_guesses_from_many_addresses_lock_new_addresses_only(stack, operator):
     assert {e["limit"] for e in lines} == {"account_new_addresses"}, lines
 
 
+def test_guesses_sent_at_once_are_counted_one_by_one(stack, operator):
+    """Without the attempt locks, guesses sent at the same instant all
+    passed the check before the first failure was counted (a password
+    check lies between): 4 HTTP threads, 4 guesses where 1 is allowed.
+    Three bursts of 8 from one new address get at most the 5 free
+    failures and the one allowed a second later."""
+    import threading
+    t = create_tenant(stack, operator)
+    attacker = Api(stack.env["OV_ADMIN_HTTP"], source="127.0.0.29")
+    wrong = {"number": t["number"], "username": "Amministratore",
+             "password": "Wrong.Pass1"}
+    statuses = []
+    for _ in range(3):
+        go = threading.Barrier(8)
+
+        def guess():
+            go.wait()
+            statuses.append(attacker.post("/v1/auth/login", wrong).status)
+        threads = [threading.Thread(target=guess) for _ in range(8)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+    assert set(statuses) == {401, 429}, statuses
+    assert statuses.count(401) <= 6, statuses
+
+
 def test_parse_errors_say_where_never_what(stack, operator):
     """Issue 21, item 7: a bad byte in a login body was answered with
     the text around it, the password's start included."""
