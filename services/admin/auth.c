@@ -52,7 +52,8 @@ static unsigned throttled(struct admin_req *r, const char *key, long free_)
 	if (ov_db_exec(r->db, "failures_get", 1, p, &res) == OV_OK &&
 	    PQntuples(res) == 1)
 		left = admin_delay_left(strtol(PQgetvalue(res, 0, 0), NULL, 10),
-				  free_, strtod(PQgetvalue(res, 0, 1), NULL));
+					free_,
+					strtod(PQgetvalue(res, 0, 1), NULL));
 	PQclear(res);
 	return left;
 }
@@ -142,9 +143,9 @@ static bool known_address(struct admin_req *r, const char *acct_key)
 {
 	PGresult *res = NULL;
 	const char *p[] = {acct_key, r->client_ip};
-	bool known = ov_db_exec(r->db, "known_address_get", 2, p, &res) ==
-			     OV_OK &&
-		     PQntuples(res) == 1;
+	bool known =
+		ov_db_exec(r->db, "known_address_get", 2, p, &res) == OV_OK &&
+		PQntuples(res) == 1;
 
 	PQclear(res);
 	return known;
@@ -564,8 +565,7 @@ static struct {
 	pthread_t thread;
 	struct admin *app;
 	bool running, stopping;
-} worker = {.mu = PTHREAD_MUTEX_INITIALIZER,
-	    .wake = PTHREAD_COND_INITIALIZER};
+} worker = {.mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
 #define WORKER_POLL_MS 500u
 #define PRUNE_EVERY_MS (3600u * 1000u)
@@ -633,7 +633,8 @@ static bool reset_one(struct admin *app, struct ov_db *db)
 		e = ov_db_commit(db);
 	if (e != OV_OK) {
 		ov_db_rollback(db);
-		ov_log_error("auth.reset_failed", OV_LS("error", ov_err_name(e)));
+		ov_log_error("auth.reset_failed",
+			     OV_LS("error", ov_err_name(e)));
 		return false;
 	}
 	return true;
@@ -721,7 +722,8 @@ void auth_forgot(struct admin_req *r)
 	bump(r, addr);
 	if (well_formed) {
 		const char *p[] = {a.number, a.fold, r->client_ip};
-		enum ov_err e = ov_db_exec(r->db, "reset_queue_put", 3, p, &res);
+		enum ov_err e =
+			ov_db_exec(r->db, "reset_queue_put", 3, p, &res);
 		PQclear(res);
 		if (e != OV_OK) {
 			admin_fail_store(r, e, "reset");
