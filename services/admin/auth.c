@@ -568,7 +568,7 @@ static struct {
 } worker = {.mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
 #define WORKER_POLL_MS 500u
-#define PRUNE_EVERY_MS (3600u * 1000u)
+#define PRUNE_EVERY_MS 3600000u
 
 /* Makes and stores a code for the account and queues its mail, in the
  * open transaction; the audit names the address that asked. */
