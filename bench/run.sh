@@ -17,6 +17,7 @@ BENCHES=(
 	"bus|build/bin/bench-bus"
 	"admin|/usr/bin/python3 bench/admin/bench.py"
 	"admin-edge|/usr/bin/python3 bench/admin/edge.py"
+	"admin-forgot|/usr/bin/python3 bench/admin/forgot.py"
 	"app|/usr/bin/python3 bench/app/bench.py"
 	"router|build/bin/bench-router decide"
 	"sip|/usr/bin/python3 bench/sip/bench.py"

@@ -222,6 +222,13 @@ void auth_login(struct admin_req *r);
 void auth_logout(struct admin_req *r);
 void auth_password(struct admin_req *r);
 void auth_forgot(struct admin_req *r);
+/* The thread that makes reset codes and mails for queued forgot
+ * requests (auth.c). */
+enum ov_err admin_reset_worker_start(struct admin *app);
+void admin_reset_worker_stop(void);
+/* Seconds still to wait after `failures` failures (the first `free_`
+ * cost nothing), the last `ago` s ago: 1, 2, 4 ... s up to 15 minutes. */
+unsigned admin_delay_left(long failures, long free_, double ago);
 void auth_reset(struct admin_req *r);
 
 /* Credentials: random tokens and their stored hashes. */

@@ -137,6 +137,8 @@ static enum ov_err start(struct ov_svc_rt *rt)
 	if (!admin_password_hash(&app, "no account has this password",
 				 app.dummy_hash, sizeof(app.dummy_hash)))
 		return OV_EEXHAUSTED;
+	if (admin_reset_worker_start(&app) != OV_OK)
+		return OV_EEXHAUSTED;
 	rt->state = &app;
 	return OV_OK;
 }
@@ -144,6 +146,7 @@ static enum ov_err start(struct ov_svc_rt *rt)
 static void stop(struct ov_svc_rt *rt)
 {
 	(void)rt;
+	admin_reset_worker_stop();
 	ov_bus_client_free(app.registrar);
 	ov_bus_client_free(app.ivr);
 	ov_bus_client_free(app.router);

@@ -454,13 +454,45 @@ const struct ov_db_stmt admin_stmts[] = {
 	{"failures_bump",
 	 "INSERT INTO admin.login_failures AS f (key, failures, last_at) "
 	 "VALUES ($1, 1, now()) ON CONFLICT (key) DO UPDATE SET "
-	 "failures = CASE WHEN f.last_at < now() - interval '15 minutes' "
+	 "failures = CASE WHEN f.last_at < now() - interval '24 hours' "
 	 "THEN 1 ELSE f.failures + 1 END, last_at = now()",
 	 1},
 	{"failures_clear", "DELETE FROM admin.login_failures WHERE key = $1",
 	 1},
+	/* One attempt at a time per (account, address), and per account
+	 * from new addresses, across replicas: session advisory locks,
+	 * taken without waiting. */
+	{"attempt_lock", "SELECT pg_try_advisory_lock(hashtextextended($1, 0))",
+	 1},
+	{"attempt_unlock", "SELECT pg_advisory_unlock(hashtextextended($1, 0))",
+	 1},
+	{"known_address_get",
+	 "SELECT 1 FROM admin.known_addresses WHERE acct_key = $1 "
+	 "AND addr = $2 AND last_at > now() - interval '90 days'",
+	 2},
+	{"known_address_put",
+	 "INSERT INTO admin.known_addresses (acct_key, addr, last_at) "
+	 "VALUES ($1, $2, now()) ON CONFLICT (acct_key, addr) DO UPDATE "
+	 "SET last_at = now()",
+	 2},
+	{"throttle_prune",
+	 "WITH k AS (DELETE FROM admin.known_addresses "
+	 "WHERE last_at < now() - interval '90 days') "
+	 "DELETE FROM admin.login_failures "
+	 "WHERE last_at < now() - interval '24 hours'",
+	 0},
 
 	/* password reset */
+	{"reset_queue_put",
+	 "WITH q AS (INSERT INTO admin.reset_queue (number, username, "
+	 "client_ip) VALUES ($1, $2, $3) RETURNING id) "
+	 "SELECT id FROM q",
+	 3},
+	{"reset_queue_take",
+	 "DELETE FROM admin.reset_queue WHERE id = (SELECT id FROM "
+	 "admin.reset_queue ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1) "
+	 "RETURNING number, username, client_ip",
+	 0},
 	{"reset_insert",
 	 "INSERT INTO admin.reset_codes (hash, user_id, tenant_id, "
 	 "expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))",

@@ -348,7 +348,9 @@ def test_5xx_is_a_dead_letter_with_its_reason(stack, operator, box):
         anon = Api(stack.env["OV_ADMIN_HTTP"])
         assert anon.post("/v1/auth/forgot", {
             "number": t["number"], "username": "Amministratore"}).status == 202
-        [(reset, params)] = outbox_rows(stack, t["id"], "password_reset")
+        [(reset, params)] = wait_until(
+            lambda: outbox_rows(stack, t["id"], "password_reset"), 10,
+            "the reset mail")
         wait_state(stack, reset, "failed")
         assert "code" not in outbox_rows(stack, t["id"],
                                          "password_reset")[0][1]
