@@ -229,7 +229,8 @@ wait_for kamailio 20 python3 "$ROOT/scripts/probe.py" sip 127.0.0.1 $SIP_PORT
 # Its own HTTP: the probes' /readyz and Prometheus' /metrics.
 curl -sSf "http://127.0.0.1:$EDGE_HTTP/readyz" >/dev/null ||
 	fail "Kamailio does not answer /readyz on $EDGE_HTTP"
-curl -sSf "http://127.0.0.1:$EDGE_HTTP/metrics" | grep -q '^kamailio_' ||
+metrics=$(curl -sSf "http://127.0.0.1:$EDGE_HTTP/metrics") &&
+	grep -q '^kamailio_calls_total\|^kamailio_dialog_' <<<"$metrics" ||
 	fail "Kamailio serves no metrics on $EDGE_HTTP"
 say "every container is ready"
 # admin serves the web app that the image carries.

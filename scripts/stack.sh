@@ -577,7 +577,7 @@ summary() {
 
 Ovunque is up (state in $RUN, logs in $LOG).
 
-  SIP (Kamailio)   udp/tcp 127.0.0.1:$SIP_PORT, ws://127.0.0.1:$WS_PORT$([ -s "$TLS_CERT" ] && echo ", wss://127.0.0.1:$WSS_PORT")
+  SIP (Kamailio)   udp/tcp 127.0.0.1:$SIP_PORT, ws://127.0.0.1:$WS_PORT$([ -s "$TLS_CERT" ] && echo ", wss://127.0.0.1:$WSS_PORT"), http://127.0.0.1:$EDGE_HTTP/metrics
   PostgreSQL       127.0.0.1:$PG_PORT, database ovunque, user ovunque
   rtpengine ng     udp 127.0.0.1:$NG_PORT, RTP ports $RTP_MIN-$RTP_MAX
   SMTP sink        127.0.0.1:$SMTP_PORT, every mail in $MAIL_DIR/*.eml

@@ -72,7 +72,7 @@ def test_sigterm_to_the_process_group_stops_everything():
         make = run_under_make(run_dir, free_base())
         try:
             # Up and the demo tenant made: the summary names how to stop.
-            wait_until(lambda: "Stop:" in read_out(run_dir), 120,
+            wait_until(lambda: "Stop:" in read_out(run_dir), 240,
                        "the stack to be up")
             pids = stack_pids(run_dir)
             assert len(pids) >= 8, pids
