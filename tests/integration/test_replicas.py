@@ -43,12 +43,14 @@ def rstack():
         s.up()
         yield s
     finally:
-        s.down()
+        # The environment comes back whatever down() says (it fails on
+        # a secret in the logs): later tests must not inherit it.
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+        s.down()
         if os.environ.get("OV_KEEP_RUN") != "1":
             shutil.rmtree(s.run_dir, ignore_errors=True)
 

@@ -43,12 +43,15 @@ def run_under_make(run_dir, base):
     its recipe, in a process group of its own (as a shell job is)."""
     mk = os.path.join(run_dir, "Makefile")
     with open(mk, "w") as f:
-        f.write(f"run:\n\tbash {ROOT}/scripts/stack.sh run\n")
-    env = dict(os.environ, OV_RUN_DIR=run_dir, OV_PORT_BASE=str(base))
+        f.write(f".PHONY: run\nrun:\n\tbash {ROOT}/scripts/stack.sh run\n")
+    # Only what make run gets from a fresh shell: no OV_* variable a
+    # previous test may have left (OV_STACK_PROCS, OV_REPLICAS, ...).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OV_")}
+    env.update(OV_RUN_DIR=run_dir, OV_PORT_BASE=str(base))
     out = open(os.path.join(run_dir, "make.out"), "w")
     return subprocess.Popen(["make", "-s", "-f", mk, "run"], env=env,
                             stdout=out, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+                            cwd=run_dir, start_new_session=True)
 
 
 def children(pid):
@@ -72,8 +75,12 @@ def test_sigterm_to_the_process_group_stops_everything():
         make = run_under_make(run_dir, free_base())
         try:
             # Up and the demo tenant made: the summary names how to stop.
-            wait_until(lambda: "Stop:" in read_out(run_dir), 240,
-                       "the stack to be up")
+            def up():
+                # make ending first is a failure with its reason.
+                assert make.poll() is None, (make.returncode,
+                                             read_out(run_dir)[-3000:])
+                return "Stop:" in read_out(run_dir)
+            wait_until(up, 240, "the stack to be up")
             pids = stack_pids(run_dir)
             assert len(pids) >= 8, pids
             runner = children(make.pid)
